@@ -1,0 +1,69 @@
+"""Offline test kit: tiny Qwen2 models and tokenizers built in seconds, no network anywhere.
+
+Fixtures:
+- ``bpe_tokenizer`` / ``sp_tokenizer``: byte-level BPE (Qwen/GPT-2 style) and SentencePiece-style (Llama style,
+  byte fallback) tokenizers with a ChatML template.
+- ``tiny_model_dir``: a saved 2-layer Qwen2 model + byte-level tokenizer, passed to trainers by path (TRL reloads
+  the reference model from the path when beta > 0 and no PEFT is used).
+- ``tiny_dataset``: a small arithmetic prompt/solution dataset (plain-text prompts).
+- ``trainer_args``: keyword arguments for a fast CPU GRPOPlusConfig / GRPOConfig.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("WANDB_DISABLED", "true")
+os.environ.setdefault("ACCELERATE_USE_CPU", "true")
+
+import pytest  # noqa: E402
+
+from grpo_plus.demo.tiny import build_bpe_tokenizer, build_sentencepiece_tokenizer, save_tiny_model  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def bpe_tokenizer():
+    return build_bpe_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def sp_tokenizer():
+    return build_sentencepiece_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, bpe_tokenizer):
+    return save_tiny_model(tmp_path_factory.mktemp("tiny-qwen2"), tokenizer=bpe_tokenizer)
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset():
+    from datasets import Dataset
+
+    rows = [{"prompt": f"What is {a} + {b}? ", "solution": str(a + b)} for a in range(1, 5) for b in range(1, 5)]
+    return Dataset.from_list(rows)
+
+
+@pytest.fixture
+def trainer_args(tmp_path):
+    """Keyword arguments for a fast, deterministic CPU run: 2 prompts x 4 generations, 8 new tokens."""
+    return dict(
+        output_dir=str(tmp_path / "out"),
+        per_device_train_batch_size=8,
+        num_generations=4,
+        max_completion_length=8,
+        max_steps=2,
+        learning_rate=1e-3,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        use_cpu=True,
+        seed=0,
+        beta=0.04,
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+    )
