@@ -1,0 +1,132 @@
+"""GRPOPlusConfig: TRL's GRPOConfig plus the grpo_plus fields, validated when the config is built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from trl import GRPOConfig
+
+from grpo_plus.advantages import SCALE_CHOICES
+from grpo_plus.kl import KL_ESTIMATORS
+
+REWARD_MODES = ("outcome", "process")
+# TRL 1.16's loss types (grpo_plus pins trl to this minor range); checked here instead of at the first loss.
+LOSS_TYPES = ("grpo", "bnpo", "dr_grpo", "dapo", "cispo", "sapo", "luspo", "vespo")
+
+
+def _choice_error(field_name: str, value: Any, choices) -> ValueError:
+    return ValueError(f"{field_name}={value!r} is not valid; choose one of: {', '.join(map(repr, choices))}")
+
+
+def parse_reward_funcs(value: str | list[str] | tuple[str, ...] | None) -> list[str] | None:
+    """Accept a list of reward specs or a comma-separated string (``"accuracy,format"``)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"reward_funcs must be a list of names/import paths or a comma-separated string, got {value!r}")
+    specs = [v.strip() for v in value if v.strip()]
+    if not specs:
+        raise ValueError("reward_funcs is empty; name at least one reward (see `grpo-plus rewards list`)")
+    return specs
+
+
+@dataclass
+class GRPOPlusConfig(GRPOConfig):
+    """Drop-in replacement for ``trl.GRPOConfig``. TRL's ``beta``, ``scale_rewards``, ``reward_weights`` and
+    ``loss_type`` keep their meaning; every field below is documented by its ``help``."""
+
+    kl_estimator: str = field(
+        default="k3",
+        metadata={
+            "help": "Per-token KL estimator of KL(π‖π_ref), with log_r = log π_ref − log π: 'k1' (−log_r), "
+            "'k2' (½·log_r²), 'k3' (exp(log_r) − 1 − log_r, GRPO's and TRL's default), or the straight-through "
+            "'k1+' / 'k3+' (value of k1 / k3, gradient of k2, which is the unbiased gradient of the KL; "
+            "Tang & Munos 2025, arXiv 2506.09477).",
+            "choices": list(KL_ESTIMATORS),
+        },
+    )
+    kl_in_reward: bool = field(
+        default=False,
+        metadata={
+            "help": "Put the KL penalty in the reward instead of the loss: each sequence reward becomes "
+            "r − β·Σ_t kl_t (estimator value, no gradient) before normalisation; in process mode each step reward "
+            "loses β·Σ of its own tokens' kl. The loss then carries no KL term. Requires beta > 0."
+        },
+    )
+    reward_mode: str = field(
+        default="outcome",
+        metadata={
+            "help": "'outcome': one reward per completion (GRPO, DeepSeekMath §4.1.2). 'process': step rewards "
+            "score every reasoning step and token t gets the sum of the normalised rewards of the steps ending at "
+            "or after it (DeepSeekMath §4.1.3); outcome rewards listed beside step rewards add their own outcome "
+            "advantage to every token.",
+            "choices": list(REWARD_MODES),
+        },
+    )
+    step_separator: str = field(
+        default="\n\n",
+        metadata={
+            "help": "Process mode: the string that ends a reasoning step (it belongs to the step it ends). A "
+            "completion without it is one step."
+        },
+    )
+    reward_funcs: list[str] | None = field(
+        default=None,
+        metadata={
+            "help": "Rewards by registry name (`grpo-plus rewards list`), import path 'module:function', or "
+            "reward-model id; a comma-separated string is accepted ('accuracy,format'). Used by the CLI and by "
+            "GRPOPlusTrainer when its reward_funcs argument is not given."
+        },
+    )
+    reward_kwargs: dict[str, dict[str, Any]] | None = field(
+        default=None,
+        metadata={
+            "help": "Keyword arguments per reward name, e.g. {'accuracy': {'timeout': 5}, "
+            "'format': {'strict': False}}."
+        },
+    )
+
+    def __post_init__(self):
+        self.scale_rewards = {True: "group", False: "none"}.get(self.scale_rewards, self.scale_rewards)
+        if self.kl_estimator not in KL_ESTIMATORS:
+            raise _choice_error("kl_estimator", self.kl_estimator, KL_ESTIMATORS)
+        if self.reward_mode not in REWARD_MODES:
+            raise _choice_error("reward_mode", self.reward_mode, REWARD_MODES)
+        if self.scale_rewards not in SCALE_CHOICES:
+            raise _choice_error("scale_rewards", self.scale_rewards, SCALE_CHOICES)
+        if self.loss_type not in LOSS_TYPES:
+            raise _choice_error("loss_type", self.loss_type, LOSS_TYPES)
+        if self.beta is None or self.beta < 0:
+            raise ValueError(f"beta={self.beta!r} is not valid; beta is the KL coefficient and must be ≥ 0")
+        if self.kl_in_reward and self.beta == 0:
+            raise ValueError(
+                "kl_in_reward=True needs beta > 0 (beta scales the KL penalty subtracted from the reward); "
+                "set beta, or kl_in_reward=False"
+            )
+        if not isinstance(self.step_separator, str) or not self.step_separator:
+            raise ValueError(f"step_separator must be a non-empty string, got {self.step_separator!r}")
+        needs_sum_then_normalize = self.reward_mode == "process" or self.kl_in_reward
+        if needs_sum_then_normalize and self.multi_objective_aggregation != "sum_then_normalize":
+            raise ValueError(
+                f"multi_objective_aggregation={self.multi_objective_aggregation!r} is not supported with "
+                "reward_mode='process' or kl_in_reward=True; valid choice: 'sum_then_normalize'"
+            )
+        self.reward_funcs = parse_reward_funcs(self.reward_funcs)
+        if self.reward_kwargs is not None:
+            if not isinstance(self.reward_kwargs, dict) or not all(
+                isinstance(v, dict) for v in self.reward_kwargs.values()
+            ):
+                raise ValueError(
+                    "reward_kwargs must map reward names to dicts of keyword arguments, e.g. "
+                    f"{{'accuracy': {{'timeout': 5}}}}; got {self.reward_kwargs!r}"
+                )
+            if self.reward_funcs is not None:
+                unknown = sorted(set(self.reward_kwargs) - set(self.reward_funcs))
+                if unknown:
+                    raise ValueError(
+                        f"reward_kwargs names {unknown} that are not in reward_funcs {self.reward_funcs}"
+                    )
+        super().__post_init__()

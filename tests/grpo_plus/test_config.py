@@ -1,0 +1,67 @@
+"""GRPOPlusConfig validation: every bad value fails at construction with the field and the valid values."""
+
+import pytest
+
+from grpo_plus.config import GRPOPlusConfig
+
+
+def make(tmp_path, **kwargs):
+    return GRPOPlusConfig(output_dir=str(tmp_path), use_cpu=True, report_to="none", **kwargs)
+
+
+def test_defaults(tmp_path):
+    config = make(tmp_path)
+    assert (config.kl_estimator, config.kl_in_reward, config.reward_mode, config.step_separator) == (
+        "k3",
+        False,
+        "outcome",
+        "\n\n",
+    )
+    assert config.scale_rewards == "group"
+
+
+@pytest.mark.parametrize(
+    "kwargs,pattern",
+    [
+        ({"kl_estimator": "k4"}, r"kl_estimator='k4' is not valid; choose one of: 'k1', 'k2', 'k3', 'k1\+', 'k3\+'"),
+        ({"scale_rewards": "std"}, r"scale_rewards='std' is not valid; choose one of: 'group', 'batch', 'none'"),
+        ({"reward_mode": "step"}, r"reward_mode='step' is not valid; choose one of: 'outcome', 'process'"),
+        ({"loss_type": "ppo"}, r"loss_type='ppo' is not valid; choose one of: 'grpo', 'bnpo', 'dr_grpo'"),
+        ({"beta": -0.1}, r"beta=-0.1 is not valid.*≥ 0"),
+        ({"kl_in_reward": True, "beta": 0.0}, r"kl_in_reward=True needs beta > 0"),
+        ({"step_separator": ""}, r"step_separator must be a non-empty string"),
+        ({"reward_funcs": " , "}, r"reward_funcs is empty"),
+        ({"reward_funcs": [1, 2]}, r"reward_funcs must be a list"),
+        ({"reward_kwargs": {"accuracy": 5}}, r"reward_kwargs must map reward names to dicts"),
+        (
+            {"reward_funcs": "accuracy", "reward_kwargs": {"format": {"strict": True}}},
+            r"reward_kwargs names \['format'\] that are not in reward_funcs \['accuracy'\]",
+        ),
+        (
+            {"reward_mode": "process", "multi_objective_aggregation": "normalize_then_sum"},
+            r"multi_objective_aggregation='normalize_then_sum' is not supported.*'sum_then_normalize'",
+        ),
+    ],
+)
+def test_bad_values_raise(tmp_path, kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        make(tmp_path, **kwargs)
+
+
+def test_scale_rewards_bools_and_comma_string(tmp_path):
+    assert make(tmp_path, scale_rewards=False).scale_rewards == "none"
+    assert make(tmp_path, scale_rewards=True).scale_rewards == "group"
+    config = make(tmp_path, reward_funcs="accuracy, format", reward_kwargs={"format": {"strict": False}})
+    assert config.reward_funcs == ["accuracy", "format"]
+
+
+def test_every_new_field_is_documented():
+    from dataclasses import fields
+
+    from trl import GRPOConfig
+
+    new = {f.name: f for f in fields(GRPOPlusConfig)}.keys() - {f.name for f in fields(GRPOConfig)}
+    assert new == {"kl_estimator", "kl_in_reward", "reward_mode", "step_separator", "reward_funcs", "reward_kwargs"}
+    for f in fields(GRPOPlusConfig):
+        if f.name in new:
+            assert len(f.metadata.get("help", "")) > 40, f.name
