@@ -44,7 +44,9 @@ class GRPOPlusConfig(GRPOConfig):
             "help": "Per-token KL estimator of KL(π‖π_ref), with log_r = log π_ref − log π: 'k1' (−log_r), "
             "'k2' (½·log_r²), 'k3' (exp(log_r) − 1 − log_r, GRPO's and TRL's default), or the straight-through "
             "'k1+' / 'k3+' (value of k1 / k3, gradient of k2, which is the unbiased gradient of the KL; "
-            "Tang & Munos 2025, arXiv 2506.09477).",
+            "Tang & Munos 2025, arXiv 2506.09477). TRL's use_bias_correction_kl (default True) multiplies the KL "
+            "by the ratio π/π_old, which makes the k1 and k3 gradients unbiased too; k1+ and k3+ never take that "
+            "factor, since it would bias their k2 gradient again.",
             "choices": list(KL_ESTIMATORS),
         },
     )

@@ -33,6 +33,10 @@ from grpo_plus.kl import per_token_kl
 logger = logging.getLogger(__name__)
 
 _MEAN_PER_SEQUENCE = ("grpo", "sapo")
+# TRL's use_bias_correction_kl multiplies the KL by the differentiable ratio ρ = π/π_old, which turns the gradient of
+# any estimator k into the gradient of E_π[k]: unbiased for k1 and k3. The straight-through estimators already
+# carry the unbiased gradient (that of k2); ρ would add k·∇log π and bias them again, so they skip it.
+STRAIGHT_THROUGH = ("k1+", "k3+")
 _MEAN_PER_TOKEN = ("bnpo",)
 _TOKEN_SUM_OVER_ITEMS = ("cispo", "dapo", "vespo")
 
@@ -366,7 +370,7 @@ class GRPOPlusTrainer(GRPOTrainer):
             mask = mask * inputs["tool_mask"]
         ref_logps = inputs["ref_per_token_logps"]
         kl = per_token_kl(logps, ref_logps, self.kl_estimator)
-        if self.args.use_bias_correction_kl:
+        if self.args.use_bias_correction_kl and self.kl_estimator not in STRAIGHT_THROUGH:
             kl = kl * self._importance_weights(logps, inputs, mask)
         if not self.kl_in_reward:
             loss = loss + self.beta * aggregate_token_loss(
