@@ -11,6 +11,7 @@ from grpo_plus.advantages import SCALE_CHOICES
 from grpo_plus.kl import KL_ESTIMATORS
 
 REWARD_MODES = ("outcome", "process")
+REWARD_ERRORS = ("raise", "none")
 # TRL 1.16's loss types (grpo_plus pins trl to this minor range); checked here instead of at the first loss.
 LOSS_TYPES = ("grpo", "bnpo", "dr_grpo", "dapo", "cispo", "sapo", "luspo", "vespo")
 
@@ -91,12 +92,25 @@ class GRPOPlusConfig(GRPOConfig):
         },
     )
 
+    reward_errors: str = field(
+        default="raise",
+        metadata={
+            "help": "What happens when a reward function raises or returns NaN/inf for a sample: 'raise' stops "
+            "training with an error naming the reward, the sample index and the cause; 'none' treats that "
+            "sample's reward as None (left out of the statistics, advantage 0) and logs a warning. A wrong number "
+            "of values is always an error.",
+            "choices": list(REWARD_ERRORS),
+        },
+    )
+
     def __post_init__(self):
         self.scale_rewards = {True: "group", False: "none"}.get(self.scale_rewards, self.scale_rewards)
         if self.kl_estimator not in KL_ESTIMATORS:
             raise _choice_error("kl_estimator", self.kl_estimator, KL_ESTIMATORS)
         if self.reward_mode not in REWARD_MODES:
             raise _choice_error("reward_mode", self.reward_mode, REWARD_MODES)
+        if self.reward_errors not in REWARD_ERRORS:
+            raise _choice_error("reward_errors", self.reward_errors, REWARD_ERRORS)
         if self.scale_rewards not in SCALE_CHOICES:
             raise _choice_error("scale_rewards", self.scale_rewards, SCALE_CHOICES)
         if self.loss_type not in LOSS_TYPES:

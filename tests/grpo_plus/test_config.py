@@ -27,6 +27,7 @@ def test_defaults(tmp_path):
         ({"scale_rewards": "std"}, r"scale_rewards='std' is not valid; choose one of: 'group', 'batch', 'none'"),
         ({"reward_mode": "step"}, r"reward_mode='step' is not valid; choose one of: 'outcome', 'process'"),
         ({"loss_type": "ppo"}, r"loss_type='ppo' is not valid; choose one of: 'grpo', 'bnpo', 'dr_grpo'"),
+        ({"reward_errors": "skip"}, r"reward_errors='skip' is not valid; choose one of: 'raise', 'none'"),
         ({"beta": -0.1}, r"beta=-0.1 is not valid.*≥ 0"),
         ({"kl_in_reward": True, "beta": 0.0}, r"kl_in_reward=True needs beta > 0"),
         ({"step_separator": ""}, r"step_separator must be a non-empty string"),
@@ -61,7 +62,9 @@ def test_every_new_field_is_documented():
     from trl import GRPOConfig
 
     new = {f.name: f for f in fields(GRPOPlusConfig)}.keys() - {f.name for f in fields(GRPOConfig)}
-    assert new == {"kl_estimator", "kl_in_reward", "reward_mode", "step_separator", "reward_funcs", "reward_kwargs"}
+    assert new == {
+        "kl_estimator", "kl_in_reward", "reward_mode", "step_separator", "reward_funcs", "reward_kwargs", "reward_errors"
+    }
     for f in fields(GRPOPlusConfig):
         if f.name in new:
             assert len(f.metadata.get("help", "")) > 40, f.name
