@@ -1,0 +1,296 @@
+"""Rule-based step (process) rewards.
+
+``arithmetic_steps`` checks the arithmetic a step states. An equation is any ``lhs = rhs`` whose two sides are
+plain arithmetic (numbers, ``+ - * / ^``, parentheses, ``%``), as in ``12 * 3 = 36``, ``$12 \\times 3 = 36$``,
+``\\frac{48}{2} = 24`` or GSM8K's calculator annotations ``<<48/2=24>>``; chains ``a = b = c`` give one equation per
+``=``. The step's score is the fraction of its equations that hold.
+
+Expressions are evaluated by a small recursive-descent parser over exact fractions (never ``eval``): no names, no
+calls, bounded length, bounded powers. Anything it cannot read is not counted, in either direction:
+
+- a side touching a variable or a word (``2x + 3 = 7``, ``x - 3 = 5``, ``f(2) = 4``, ``5 = 5cm``) is not an equation;
+- ``half of 48 = 24``, ``20% of 50 = 10``: a side preceded by a verbal operator (of, times, plus, minus, by, per,
+  over, half, twice, double, triple) is skipped, and so is an equation whose two sides are bare numbers;
+- decimals on a bare-number side are compared to that side's precision: ``10 / 3 = 3.33`` and ``= 3.3`` hold
+  (within one unit of the last decimal, so rounding and truncation both pass); an integer side must be exact.
+
+A step without any equation is not graded: it gets ``no_equation`` (default ``None``, which the trainer treats as
+"no signal" — the step contributes no advantage of its own). Pass ``no_equation=0.5`` (or any float) to score such
+steps with a constant instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+from ._utils import RewardError
+from .registry import register_reward
+
+MAX_EXPRESSION_CHARS = 200
+MAX_LITERAL_DIGITS = 30
+MAX_RESULT_DIGITS = 2000
+
+_ALLOWED = set("0123456789.,+-*/^()% \t")
+_VERBAL = {"of", "times", "plus", "minus", "by", "per", "over", "half", "twice", "double", "triple", "thrice"}
+_TOKEN = re.compile(r"\s*(?:(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+)|(\*\*|[-+*/^()%]))")
+_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_LATEX_SUBS = [
+    (re.compile(r"\\times|\\cdot|\\ast|[×·∗⋅]"), "*"),
+    (re.compile(r"\\div|÷"), "/"),
+    (re.compile("\u2212"), "-"),
+    (re.compile(r"\\left|\\right|\\!|\\,|\\;|\\:|\\ "), " "),
+    (re.compile(r"\\%"), "%"),
+    (re.compile(r"\\\$|\$"), " "),
+    (re.compile(r"(?<=\d)\s*[xX]\s*(?=\d)"), "*"),
+]
+
+
+class UnsupportedExpression(ValueError):
+    """An expression the safe evaluator does not accept (not arithmetic, too long, too large)."""
+
+
+class Value(NamedTuple):
+    """An evaluated side: its exact value, and the decimals of a bare literal (``3.33`` → 2, ``-36`` → 0; None when
+    the side has an operator)."""
+
+    value: Fraction
+    decimals: int | None
+
+
+class _Parser:
+    """expr := term (('+'|'-') term)* ; term := unary (('*'|'/') unary | implicit '(')* ;
+    unary := ('+'|'-') unary | power ; power := atom ['%'] ('^' unary)? ; atom := NUMBER | '(' expr ')'"""
+
+    def __init__(self, text: str):
+        self.tokens: list[tuple[str, str]] = []
+        pos = 0
+        text = text.strip()
+        while pos < len(text):
+            match = _TOKEN.match(text, pos)
+            if not match or match.end() == pos:
+                raise UnsupportedExpression(f"unexpected character {text[pos]!r}")
+            number, op = match.groups()
+            self.tokens.append(("num", number) if number else ("op", "^" if op == "**" else op))
+            pos = match.end()
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+        self.i = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i][1] if self.i < len(self.tokens) and self.tokens[self.i][0] == "op" else None
+
+    def parse(self) -> Value:
+        if not self.tokens:
+            raise UnsupportedExpression("empty expression")
+        if len(self.tokens) == 1 and self.tokens[0][0] == "num":
+            literal = self.tokens[0][1]
+            return Value(self.number(literal), len(literal.split(".", 1)[1]) if "." in literal else 0)
+        if len(self.tokens) == 2 and self.tokens[0] == ("op", "-") and self.tokens[1][0] == "num":
+            literal = self.tokens[1][1]
+            return Value(-self.number(literal), len(literal.split(".", 1)[1]) if "." in literal else 0)
+        value = self.expr()
+        if self.i != len(self.tokens):
+            raise UnsupportedExpression(f"unexpected {self.tokens[self.i][1]!r}")
+        return Value(value, None)
+
+    @staticmethod
+    def number(literal: str) -> Fraction:
+        digits = literal.replace(",", "")
+        if sum(c.isdigit() for c in digits) > MAX_LITERAL_DIGITS:
+            raise UnsupportedExpression("number too long")
+        return Fraction(digits.rstrip(".") or "0")
+
+    def expr(self) -> Fraction:
+        value = self.term()
+        while self.peek() in ("+", "-"):
+            op = self.tokens[self.i][1]
+            self.i += 1
+            rhs = self.term()
+            value = value + rhs if op == "+" else value - rhs
+        return value
+
+    def term(self) -> Fraction:
+        value = self.unary()
+        while True:
+            op = self.peek()
+            if op in ("*", "/"):
+                self.i += 1
+                rhs = self.unary()
+                if op == "/" and rhs == 0:
+                    raise UnsupportedExpression("division by zero")
+                value = value * rhs if op == "*" else value / rhs
+            elif op == "(":
+                value = value * self.unary()
+            else:
+                return value
+
+    def unary(self) -> Fraction:
+        op = self.peek()
+        if op in ("+", "-"):
+            self.i += 1
+            value = self.unary()
+            return -value if op == "-" else value
+        return self.power()
+
+    def power(self) -> Fraction:
+        base = self.atom()
+        while self.peek() == "%":
+            self.i += 1
+            base = base / 100
+        if self.peek() == "^":
+            self.i += 1
+            exponent = self.unary()
+            if exponent.denominator != 1:
+                raise UnsupportedExpression("non-integer exponent")
+            size = max(len(str(abs(base.numerator))), len(str(base.denominator)))
+            if abs(exponent) * size > MAX_RESULT_DIGITS:
+                raise UnsupportedExpression("power too large")
+            if base == 0 and exponent < 0:
+                raise UnsupportedExpression("division by zero")
+            return base ** int(exponent)
+        return base
+
+    def atom(self) -> Fraction:
+        if self.i >= len(self.tokens):
+            raise UnsupportedExpression("unexpected end")
+        kind, text = self.tokens[self.i]
+        self.i += 1
+        if kind == "num":
+            return self.number(text)
+        if text == "(":
+            value = self.expr()
+            if self.peek() != ")":
+                raise UnsupportedExpression("unbalanced parenthesis")
+            self.i += 1
+            return value
+        raise UnsupportedExpression(f"unexpected {text!r}")
+
+
+def evaluate(expression: str) -> Value:
+    """Evaluate a plain arithmetic expression exactly; raises ``ValueError`` on anything else."""
+    if len(expression) > MAX_EXPRESSION_CHARS:
+        raise UnsupportedExpression("expression too long")
+    return _Parser(expression).parse()
+
+
+def normalize(text: str) -> str:
+    """LaTeX and typographic arithmetic → plain ASCII (``\\times`` → ``*``, ``\\frac{a}{b}`` → ``((a)/(b))``)."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _FRAC.sub(r"((\1)/(\2))", text)
+    for pattern, replacement in _LATEX_SUBS:
+        text = pattern.sub(replacement, text)
+    return text.replace("{", "(").replace("}", ")")
+
+
+class Equation(NamedTuple):
+    lhs: str
+    rhs: str
+    correct: bool
+
+
+def _previous_word(text: str, end: int) -> str:
+    match = re.search(r"([A-Za-z]+)\s*$", text[:end])
+    return match.group(1).lower() if match else ""
+
+
+def _left_side(text: str, eq: int) -> str | None:
+    start = eq
+    while start > 0 and text[start - 1] in _ALLOWED:
+        start -= 1
+    raw = text[start:eq]
+    side = raw.lstrip(" \t,;")
+    if side.startswith(".") and not side[1:2].isdigit():
+        side = side[1:].lstrip(" \t,")
+    side = side.rstrip()
+    if not side:
+        return None
+    first = start + len(raw) - len(raw.lstrip(" \t,;."))
+    if first == start and start > 0 and (text[start - 1].isalpha() or text[start - 1] == "_"):
+        return None
+    if side[0] in "+*/^)%" or (side[0] == "-" and not side[1:2].isdigit() and not side[1:2] == "("):
+        return None
+    if _previous_word(text, first) in _VERBAL:
+        return None
+    return side
+
+
+def _right_side(text: str, eq: int) -> str | None:
+    end = eq + 1
+    while end < len(text) and text[end] in _ALLOWED:
+        end += 1
+    raw = text[eq + 1 : end]
+    side = raw.strip()
+    while side and side[-1] in ".,;":
+        side = side[:-1].rstrip()
+    if not side:
+        return None
+    if end < len(text) and raw.rstrip() == raw and (text[end].isalpha() or text[end] == "_"):
+        return None
+    if side[-1] in "+-*/^(" or side[0] in "*/^)%":
+        return None
+    return side
+
+
+def find_equations(text: str) -> list[Equation]:
+    """Every checkable ``lhs = rhs`` in ``text``, in order, with whether it holds."""
+    text = normalize(text)
+    found: list[Equation] = []
+    for match in re.finditer(r"(?<![<>=!])=(?![=>])", text):
+        eq = match.start()
+        lhs, rhs = _left_side(text, eq), _right_side(text, eq)
+        if lhs is None or rhs is None:
+            continue
+        try:
+            left, right = evaluate(lhs), evaluate(rhs)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if left.decimals is not None and right.decimals is not None:
+            continue
+        literal = right if right.decimals is not None else left
+        if literal.decimals:
+            correct = abs(left.value - right.value) < Fraction(1, 10**literal.decimals)
+        else:
+            correct = left.value == right.value
+        found.append(Equation(lhs, rhs, bool(correct)))
+    return found
+
+
+@register_reward("arithmetic_steps", level="step")
+class ArithmeticSteps:
+    """Per step: the fraction of the arithmetic equations it states that are correct (no equation: not graded).
+
+    Args:
+        no_equation: score of a step that states no checkable equation; ``None`` (default) leaves it ungraded.
+    """
+
+    def __init__(self, no_equation: float | None = None):
+        if no_equation is not None and not isinstance(no_equation, (int, float)):
+            raise ValueError(f"reward 'arithmetic_steps': no_equation must be a float or None, got {no_equation!r}")
+        self.no_equation = None if no_equation is None else float(no_equation)
+        self.__name__ = "arithmetic_steps"
+
+    def score_step(self, step: str) -> float | None:
+        equations = find_equations(step)
+        if not equations:
+            return self.no_equation
+        return sum(e.correct for e in equations) / len(equations)
+
+    def __call__(self, steps: Sequence[Sequence[str]] | None = None, completions: Any = None, **kwargs: Any):
+        name = self.__name__
+        if steps is None:
+            raise RewardError(
+                name, "is a step reward: call it with steps=list[list[str]] (the trainer's split of each completion)"
+            )
+        if completions is not None and len(completions) != len(steps):
+            raise RewardError(name, f"got {len(steps)} step lists for {len(completions)} completions")
+        out = []
+        for i, completion_steps in enumerate(steps):
+            if isinstance(completion_steps, str) or not all(isinstance(s, str) for s in completion_steps):
+                raise RewardError(name, "steps[i] must be a list of strings", i)
+            out.append([self.score_step(s) for s in completion_steps])
+        return out
