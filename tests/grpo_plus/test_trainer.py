@@ -89,12 +89,12 @@ def test_other_estimators_change_only_the_kl_term(estimator, bias_correction, ti
     inputs = fixed_batch(trl_trainer)
     trl_loss, _ = loss_and_grads(trl_trainer, inputs)
     plus_loss, _ = loss_and_grads(plus, inputs)
-    with torch.no_grad():
+    with torch.no_grad(), plus.accelerator.autocast():  # TRL 1.16 defaults to bf16 autocast, on the CPU too
         ids = torch.cat([inputs["prompt_ids"], inputs["completion_ids"]], 1)
         mask = inputs["completion_mask"].double()
         attention = torch.cat([inputs["prompt_mask"], inputs["completion_mask"]], 1)
         logits = plus.model(input_ids=ids, attention_mask=attention).logits
-        logps = logits[:, 4:-1].log_softmax(-1).gather(-1, inputs["completion_ids"].unsqueeze(-1)).squeeze(-1)
+        logps = logits[:, 4:-1].double().log_softmax(-1).gather(-1, inputs["completion_ids"].unsqueeze(-1)).squeeze(-1)
     log_r = inputs["ref_per_token_logps"] - logps
     by_hand = {"k1": -log_r, "k2": 0.5 * log_r**2, "k3": log_r.exp() - 1 - log_r}
     by_hand["k1+"], by_hand["k3+"] = by_hand["k1"], by_hand["k3"]
@@ -105,11 +105,11 @@ def test_other_estimators_change_only_the_kl_term(estimator, bias_correction, ti
         return ((x * mask).sum(1) / mask.sum(1)).mean()
 
     expected = trl_loss + beta * (seq_mean(weight * by_hand[estimator]) - seq_mean(rho * by_hand["k3"])) / 2
-    assert plus_loss.item() == pytest.approx(expected.item(), abs=2e-4)
+    assert plus_loss.item() == pytest.approx(expected.item(), abs=1e-3)
     if estimator in ("k1", "k2"):  # values differ from k3's on this batch, so the losses must too
         assert abs(plus_loss.item() - trl_loss.item()) > 1e-2
     logged = float((weight * by_hand[estimator] * mask).sum() / mask.sum())
-    assert plus._metrics["train"]["kl"][-1] == pytest.approx(logged, rel=1e-2)
+    assert plus._metrics["train"]["kl"][-1] == pytest.approx(logged, rel=1e-3)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,142 @@
+"""Advantages the trainer builds (kl_in_reward, process mode), recomputed independently from the batch."""
+
+import math
+
+import pytest
+import torch
+
+from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
+
+G = 4
+
+
+def length_reward(completions, **kwargs):
+    return [float(len(c)) for c in completions]
+
+
+def vowel_steps(steps, **kwargs):
+    """Step reward: fraction of vowels in the step (any deterministic function of the text works here)."""
+    return [[sum(ch in "aeiou" for ch in s) / max(len(s), 1) for s in row] for row in steps]
+
+
+vowel_steps.reward_level = "step"
+
+
+def make_trainer(tiny_model_dir, tiny_dataset, trainer_args, reward_funcs, **overrides):
+    args = GRPOPlusConfig(**{**trainer_args, "max_completion_length": 16, **overrides})
+    trainer = GRPOPlusTrainer(model=tiny_model_dir, reward_funcs=reward_funcs, args=args, train_dataset=tiny_dataset)
+    torch.manual_seed(0)
+    with torch.no_grad():  # move the policy away from the reference so that the KL is not zero
+        for p in trainer.model.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    trainer.model.train()
+    return trainer
+
+
+def generate(trainer, tiny_dataset):
+    batch = [dict(tiny_dataset[i]) for i in (0, 5) for _ in range(G)]
+    return batch, trainer._generate_and_score_completions(batch)
+
+
+def token_logps(trainer, model, out):
+    """Log-probs of the completion tokens from a plain forward pass, under the trainer's autocast (TRL 1.16
+    defaults to bf16=True, which autocasts to bfloat16 on the CPU too)."""
+    ids = torch.cat([out["prompt_ids"], out["completion_ids"]], 1)
+    attention = torch.cat([out["prompt_mask"], out["completion_mask"]], 1)
+    with torch.no_grad(), trainer.accelerator.autocast():
+        logits = model(input_ids=ids, attention_mask=attention).logits.float()
+    width = out["completion_ids"].size(1)
+    return logits[:, -width - 1 : -1].log_softmax(-1).gather(-1, out["completion_ids"].unsqueeze(-1)).squeeze(-1)
+
+
+def group_normalise(values, groups, eps=1e-4):
+    """(v − group mean) / (unbiased group std + eps), by hand."""
+    out = [0.0] * len(values)
+    for members in groups:
+        vals = [values[i] for i in members]
+        mean = sum(vals) / len(vals)
+        std = math.sqrt(sum((v - mean) ** 2 for v in vals) / (len(vals) - 1))
+        for i in members:
+            out[i] = (values[i] - mean) / (std + eps)
+    return out
+
+
+def texts_of(trainer, out):
+    return trainer.processing_class.batch_decode(out["completion_ids"], skip_special_tokens=True)
+
+
+@pytest.mark.parametrize("estimator", ["k1", "k3"])
+def test_kl_in_reward_outcome_advantages(estimator, tiny_model_dir, tiny_dataset, trainer_args):
+    beta = 0.5
+    trainer = make_trainer(
+        tiny_model_dir, tiny_dataset, trainer_args, length_reward, kl_in_reward=True, beta=beta, kl_estimator=estimator
+    )
+    _, out = generate(trainer, tiny_dataset)
+    mask = out["completion_mask"].float()
+    log_r = token_logps(trainer, trainer.ref_model, out) - token_logps(trainer, trainer.model, out)
+    kl = -log_r if estimator == "k1" else log_r.exp() - 1 - log_r
+    kl_sums = (kl * mask).sum(1).tolist()
+    rewards = [float(len(t)) for t in texts_of(trainer, out)]
+    penalised = [r - beta * k for r, k in zip(rewards, kl_sums)]
+    expected = group_normalise(penalised, [range(0, G), range(G, 2 * G)])
+    assert max(abs(k) for k in kl_sums) > 0.05  # the penalty is really there
+    assert torch.allclose(out["advantages"], torch.tensor(expected), atol=1e-4), (out["advantages"], expected)
+    assert trainer._metrics["train"]["kl_penalty"][-1] == pytest.approx(beta * sum(kl_sums) / len(kl_sums), rel=1e-4)
+
+
+def process_by_hand(step_scores, ends, num_tokens, width, outcome=None):
+    """DeepSeekMath §4.1.3 by a double loop; optional outcome advantages added to every real token."""
+    groups = [range(0, G), range(G, 2 * G)]
+    norm = [[0.0] * len(row) for row in step_scores]
+    for members in groups:
+        vals = [v for i in members for v in step_scores[i]]
+        mean = sum(vals) / len(vals)
+        std = math.sqrt(sum((v - mean) ** 2 for v in vals) / (len(vals) - 1))
+        for i in members:
+            norm[i] = [(v - mean) / (std + 1e-4) for v in step_scores[i]]
+    adv = torch.zeros(len(step_scores), width)
+    for i in range(len(step_scores)):
+        for t in range(num_tokens[i]):
+            adv[i, t] = sum(r for r, e in zip(norm[i], ends[i]) if e >= t) + (outcome[i] if outcome else 0.0)
+    return adv
+
+
+@pytest.mark.parametrize("with_outcome,kl_in_reward", [(False, False), (True, False), (False, True)])
+def test_process_mode_advantages(with_outcome, kl_in_reward, tiny_model_dir, tiny_dataset, trainer_args):
+    from grpo_plus.steps import split_completions
+
+    beta = 0.5
+    funcs = [vowel_steps, length_reward] if with_outcome else [vowel_steps]
+    weights = [2.0, 0.5] if with_outcome else None
+    trainer = make_trainer(
+        tiny_model_dir,
+        tiny_dataset,
+        trainer_args,
+        funcs,
+        reward_mode="process",
+        step_separator=" ",
+        kl_in_reward=kl_in_reward,
+        beta=beta,
+        reward_weights=weights,
+    )
+    _, out = generate(trainer, tiny_dataset)
+    mask = out["completion_mask"]
+    ids = [row[: int(m.sum())].tolist() for row, m in zip(out["completion_ids"], mask)]
+    steps, ends = split_completions(trainer.processing_class, ids, separator=" ")
+    assert max(len(e) for e in ends) > 1  # several steps per completion on this batch
+    scores = [[(weights[0] if weights else 1.0) * v for v in row] for row in vowel_steps(steps)]
+    if kl_in_reward:
+        log_r = token_logps(trainer, trainer.ref_model, out) - token_logps(trainer, trainer.model, out)
+        kl = (log_r.exp() - 1 - log_r) * mask
+        for i, row_ends in enumerate(ends):
+            starts = [0] + [e + 1 for e in row_ends[:-1]]
+            scores[i] = [s - beta * float(kl[i, a : b + 1].sum()) for s, a, b in zip(scores[i], starts, row_ends)]
+    outcome = None
+    if with_outcome:
+        rewards = [weights[1] * len(t) for t in texts_of(trainer, out)]
+        outcome = group_normalise(rewards, [range(0, G), range(G, 2 * G)])
+    expected = process_by_hand(scores, ends, [len(x) for x in ids], out["completion_ids"].size(1), outcome)
+    assert out["advantages"].shape == out["completion_ids"].shape
+    assert torch.allclose(out["advantages"], expected, atol=1e-4)
+    logged = trainer._metrics["train"]
+    assert logged["steps/per_completion"][-1] == pytest.approx(sum(map(len, ends)) / len(ends))
