@@ -3,16 +3,17 @@
 Why not ``concurrent.futures`` or ``multiprocessing.Pool``: a task that runs past its limit must be stopped, and a
 C-level computation (a big-integer power inside sympy, for instance) holds the GIL and ignores signals, so neither a
 thread nor ``signal.alarm`` can stop it. The only reliable stop is to kill the process running it. The standard
-pools treat a killed worker as a broken pool; this one kills the worker, scores the task as timed out, starts a
-replacement in the background and carries on.
+pools treat a killed worker as a broken pool; this one kills the worker, scores the task as timed out, forks a
+replacement and carries on.
 
-Workers are fresh interpreters (``subprocess`` + ``sys.executable``), like multiprocessing's "spawn" context but
-without re-importing the parent's ``__main__``: nothing is forked from a parent that has torch threads loaded, and
-an unguarded training script is never re-executed. They start lazily on the first call, are shared by every reward
-that asks for the same pool size and preload, and are shut down at interpreter exit (``atexit``). A process that
-forks after the pool started (e.g. a DataLoader worker) gets its own pool instead of touching the parent's.
+Processes (:mod:`rewards._worker`): one zygote per pool, a fresh interpreter started with ``subprocess`` (like
+multiprocessing's "forkserver", but it never re-imports the trainer's ``__main__`` and never forks the trainer
+itself, which has torch threads loaded). The zygote preloads math-verify once and forks the workers, so a
+replacement is ready in milliseconds. The pool starts on its first call, is shared by every reward asking for the
+same size and preload, and is shut down at interpreter exit (``atexit``). A process that forks after the pool started
+(a DataLoader worker, say) gets its own pool instead of touching the parent's.
 
-Unix only (pipes are passed by file descriptor).
+Unix only (fork, ``SCM_RIGHTS``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import logging
 import math
 import os
 import pickle
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -30,7 +33,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -38,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 OK, ERROR, TIMEOUT, CRASH = "ok", "err", "timeout", "crash"
 _STARTUP_TIMEOUT = 120.0
-_MAX_STARTUP_FAILURES = 3
+_MAX_FAILURES = 3
 
 
 def default_num_workers() -> int:
@@ -53,18 +56,24 @@ def default_num_workers() -> int:
 
 @dataclass
 class _Worker:
-    proc: subprocess.Popen
+    pid: int
     tasks: Connection
     results: Connection
     ready: bool = False
     task: int | None = None
     deadline: float = math.inf
-    started: float = field(default_factory=time.monotonic)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class WorkerPool:
-    """``size`` worker processes; ``preload`` lists ``"module:function"`` callables each worker runs before it is
-    ready (imports and warm-up, so they are not charged to the first task's time limit)."""
+    """``size`` worker processes; ``preload`` lists ``"module:function"`` callables (or bare ``"module"`` names to
+    import) the zygote runs once before forking workers, so they are not charged to any task's time limit."""
 
     def __init__(self, size: int, preload: Sequence[str] = (), memory_limit_mb: int = 0):
         if size < 1:
@@ -73,90 +82,110 @@ class WorkerPool:
         self.preload = list(preload)
         self.memory_limit_mb = int(memory_limit_mb)
         self._workers: list[_Worker] = []
+        self._zygote: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._startup_failures = 0
+        self._failures = 0
         self.respawns = 0
 
-    def _spawn(self) -> _Worker:
-        task_r, task_w = os.pipe()
-        result_r, result_w = os.pipe()
+    def _start_zygote(self) -> None:
+        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         paths = [p for p in sys.path if isinstance(p, str)]
         boot = (
             "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
-            "from rewards._worker import main; "
-            "main(int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))"
+            "from rewards._worker import zygote; "
+            "zygote(int(sys.argv[2]), json.loads(sys.argv[3]), int(sys.argv[4]))"
         )
         env = dict(os.environ)
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env[var] = "1"
+        args = [json.dumps(paths), str(child_end.fileno()), json.dumps(self.preload), str(self.memory_limit_mb)]
         try:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    boot,
-                    json.dumps(paths),
-                    str(task_r),
-                    str(result_w),
-                    json.dumps(self.preload),
-                    str(os.getpid()),
-                    str(self.memory_limit_mb),
-                ],
-                pass_fds=(task_r, result_w),
+            self._zygote = subprocess.Popen(
+                [sys.executable, "-c", boot, *args],
+                pass_fds=(child_end.fileno(),),
                 stdin=subprocess.DEVNULL,
                 env=env,
             )
         finally:
-            os.close(task_r)
-            os.close(result_w)
-        return _Worker(proc, Connection(task_w, readable=False), Connection(result_r, writable=False))
+            child_end.close()
+        self._control = parent_end
+        parent_end.settimeout(_STARTUP_TIMEOUT)
+        try:
+            ready = parent_end.recv(1)
+        except OSError:
+            ready = b""
+        if ready != b"R":
+            code = self._zygote.poll()
+            self._stop_zygote()
+            raise RuntimeError(
+                f"the grading process failed to start (exit code {code}, preload={self.preload}); "
+                "see its traceback on stderr above"
+            )
+        parent_end.settimeout(30.0)
+
+    def _stop_zygote(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._zygote is not None:
+            try:
+                self._zygote.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self._zygote.kill()
+                self._zygote.wait(timeout=5)
+            self._zygote = None
+
+    def _fork(self) -> _Worker:
+        for attempt in range(_MAX_FAILURES):
+            if self._control is None:
+                self._start_zygote()
+            try:
+                self._control.sendall(b"F")
+                message, fds, _, _ = socket.recv_fds(self._control, 8, 2)
+            except OSError:
+                message, fds = b"", []
+            if len(message) == 8 and len(fds) == 2:
+                return _Worker(
+                    int.from_bytes(message, "little"),
+                    Connection(fds[0], readable=False),
+                    Connection(fds[1], writable=False),
+                )
+            for fd in fds:
+                os.close(fd)
+            logger.warning("the grading zygote died (attempt %d); starting a new one", attempt + 1)
+            self._stop_zygote()
+        raise RuntimeError(f"cannot start grading workers after {_MAX_FAILURES} attempts (preload={self.preload})")
 
     def _ensure_started(self) -> None:
         if self._pid != os.getpid():
-            self._workers = []
+            self._workers, self._zygote, self._control = [], None, None
             self._pid = os.getpid()
         while len(self._workers) < self.size:
-            self._workers.append(self._spawn())
+            self._workers.append(self._fork())
         _register(self)
 
     @staticmethod
     def _stop(worker: _Worker) -> None:
-        if worker.proc.poll() is None:
-            worker.proc.kill()
+        _kill(worker.pid)
         for conn in (worker.tasks, worker.results):
             try:
                 conn.close()
             except OSError:
                 pass
-        try:
-            worker.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            logger.warning("grading worker %d did not exit after SIGKILL", worker.proc.pid)
 
     def _replace(self, slot: int) -> None:
         self._stop(self._workers[slot])
-        self._workers[slot] = self._spawn()
+        self._workers[slot] = self._fork()
         self.respawns += 1
-
-    def _startup_failed(self, slot: int) -> None:
-        worker = self._workers[slot]
-        code = worker.proc.poll()
-        self._startup_failures += 1
-        if self._startup_failures >= _MAX_STARTUP_FAILURES:
-            self._stop(worker)
-            raise RuntimeError(
-                f"grading worker failed to start {self._startup_failures} times (last exit code {code}); "
-                f"preload={self.preload}; see its traceback on stderr above"
-            )
-        self._replace(slot)
 
     def run(self, calls: Sequence[tuple[Callable, tuple]], timeout: float) -> list[tuple[str, Any]]:
         """Run ``func(*args)`` for each call; returns ``(status, value)`` per call, in order.
 
         ``status`` is ``"ok"`` (value = the result), ``"err"`` (value = the exception text), ``"timeout"`` (the
-        worker ran past ``timeout`` seconds and was killed) or ``"crash"`` (the worker died, value = exit code).
-        The time limit of a call starts when a ready worker receives it.
+        worker ran past ``timeout`` seconds and was killed) or ``"crash"`` (the worker died). The time limit of a
+        call starts when a ready worker receives it.
         """
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
@@ -181,36 +210,26 @@ class WorkerPool:
                 if not queue and not busy:
                     break
                 waiting = [w for w in self._workers if w.task is not None or not w.ready]
-                now = time.monotonic()
-                if busy:
-                    wait_for = max(0.0, min(w.deadline for w in busy) - now)
-                else:
-                    wait_for = max(0.0, min(w.started for w in waiting) + _STARTUP_TIMEOUT - now)
+                wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if busy else _STARTUP_TIMEOUT
                 readable = set(wait([w.results for w in waiting], timeout=wait_for))
+                if not readable and not busy:
+                    raise RuntimeError(f"grading workers not ready after {_STARTUP_TIMEOUT} s")
                 for slot, worker in enumerate(list(self._workers)):
                     if worker.results not in readable:
                         continue
                     try:
-                        message = worker.results.recv()
+                        kind, value = worker.results.recv()
                     except (EOFError, OSError):
                         if worker.task is not None:
-                            results[worker.task] = (CRASH, worker.proc.poll())
-                            logger.warning(
-                                "grading worker %d died (exit code %s) on task %d; starting a replacement",
-                                worker.proc.pid,
-                                worker.proc.poll(),
-                                worker.task,
-                            )
-                            self._replace(slot)
-                        elif not worker.ready:
-                            self._startup_failed(slot)
-                        else:
-                            self._replace(slot)
+                            results[worker.task] = (CRASH, None)
+                            logger.warning("grading worker %d died on task %d; forking a replacement", worker.pid, worker.task)
+                        self._failures += 1
+                        if self._failures > _MAX_FAILURES * self.size + len(calls):
+                            raise RuntimeError("grading workers keep dying; see their tracebacks on stderr") from None
+                        self._replace(slot)
                         continue
-                    kind, value = message
                     if kind == "ready":
                         worker.ready = True
-                        self._startup_failures = 0
                     elif worker.task is not None:
                         results[worker.task] = (kind, value)
                         worker.task = None
@@ -220,34 +239,18 @@ class WorkerPool:
                     if worker.task is not None and worker.deadline <= now:
                         results[worker.task] = (TIMEOUT, None)
                         self._replace(slot)
-                    elif not worker.ready and worker.task is None and now - worker.started > _STARTUP_TIMEOUT:
-                        self._startup_failed(slot)
+            self._failures = 0
         return [r if r is not None else (CRASH, None) for r in results]
 
     def warm_up(self) -> None:
-        """Start the workers now and wait until all are ready (otherwise the first call starts them)."""
-        with self._lock:
-            self._ensure_started()
-            deadline = time.monotonic() + _STARTUP_TIMEOUT
-            while not all(w.ready for w in self._workers):
-                pending = [w for w in self._workers if not w.ready]
-                readable = set(wait([w.results for w in pending], timeout=max(0.0, deadline - time.monotonic())))
-                if not readable:
-                    raise RuntimeError(f"grading workers not ready after {_STARTUP_TIMEOUT} s")
-                for slot, worker in enumerate(list(self._workers)):
-                    if worker.results in readable:
-                        try:
-                            kind, _ = worker.results.recv()
-                        except (EOFError, OSError):
-                            self._startup_failed(slot)
-                            continue
-                        worker.ready = worker.ready or kind == "ready"
+        """Start the processes now and wait until every worker is ready (otherwise the first call does it)."""
+        self.run([(int, ("1",))] * self.size, timeout=_STARTUP_TIMEOUT)
 
     def close(self) -> None:
-        """Stop all workers (idempotent). The pool starts again on the next call."""
+        """Stop all processes (idempotent). The pool starts again on its next call."""
         with self._lock:
             if self._pid != os.getpid():
-                self._workers = []
+                self._workers, self._zygote, self._control = [], None, None
                 return
             for worker in self._workers:
                 try:
@@ -256,16 +259,28 @@ class WorkerPool:
                     pass
             end = time.monotonic() + 1.0
             for worker in self._workers:
-                try:
-                    worker.proc.wait(timeout=max(0.0, end - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    pass
+                while time.monotonic() < end and _alive(worker.pid):
+                    time.sleep(0.01)
                 self._stop(worker)
             self._workers = []
+            self._stop_zygote()
 
     @property
     def pids(self) -> list[int]:
-        return [w.proc.pid for w in self._workers]
+        """Process ids of the workers (not the zygote)."""
+        return [w.pid for w in self._workers]
+
+    @property
+    def zygote_pid(self) -> int | None:
+        return self._zygote.pid if self._zygote is not None else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 _POOLS: dict[tuple, WorkerPool] = {}
@@ -284,7 +299,7 @@ def _register(pool: WorkerPool) -> None:
 
 
 def get_pool(num_workers: int | None = None, preload: Sequence[str] = (), memory_limit_mb: int = 0) -> WorkerPool:
-    """The shared pool for this size and preload (created on first use, workers started on first call)."""
+    """The shared pool for this size, preload and memory limit (created on first use, started on first call)."""
     size = default_num_workers() if num_workers is None else int(num_workers)
     key = (size, tuple(preload), int(memory_limit_mb))
     with _POOLS_LOCK:
@@ -295,7 +310,7 @@ def get_pool(num_workers: int | None = None, preload: Sequence[str] = (), memory
 
 
 def close_all() -> None:
-    """Stop the workers of every shared pool (registered with ``atexit``)."""
+    """Stop the processes of every started pool (registered with ``atexit``)."""
     with _POOLS_LOCK:
         pools = list(_STARTED)
     for pool in pools:

@@ -13,7 +13,9 @@ Grading one completion against its gold answer (``solution`` column by default):
    ``2\\sqrt{2}`` as ``2`` and ``(-\\infty, 3]`` as ``3``), falling back to math-verify's default extraction. A GSM8K
    gold ``"... #### 72"`` is reduced to ``72``. A gold from which math-verify extracts no mathematical object (only
    a raw-string fallback, or nothing) gives ``None`` for its samples (the trainer skips them), never 0.
-3. **Comparison**: ``math_verify.verify(gold, answer)``, gold first (the function is not symmetric).
+3. **Comparison**: ``math_verify.verify(gold, answer)``, gold first (the function is not symmetric). Answers are
+   normalised as golds are, with math-verify's default LaTeX normalisation (units removed, ``\frac14`` and
+   ``\sqrt2`` read as ``\frac{1}{4}`` and ``\sqrt{2}``); TRL's ``accuracy_reward`` turns the last two fixes off.
 
 Time limit: every (gold, answer) pair is graded in a worker process (:mod:`rewards._pool`); a pair that runs longer
 than ``timeout`` seconds has its worker killed (a replacement starts in the background), is scored 0.0 and is
@@ -43,7 +45,7 @@ _PRELOAD = ("rewards.accuracy:warm_up",)
 _GOLD_CACHE: dict[str, list] = {}
 _GOLD_CACHE_SIZE = 4096
 _DELIMITED = re.compile(r"\$|\\\(|\\\[|\\boxed|\\fbox")
-_PROSE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+_PROSE = re.compile(r"(?<![\\a-zA-Z])(?:[a-zA-Z]{3,}|[a-zA-Z]{2}\s+[a-zA-Z]{2,})")
 _LATEX_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox|operatorname)\s*\{[^{}]*\}|\\[a-zA-Z]+")
 
 
@@ -112,16 +114,15 @@ def extract_answer(text: str, answer_tag: str | None = "answer") -> tuple[str, s
 
 def _math_verify():
     import math_verify
-    from latex2sympy2_extended import NormalizationConfig
 
-    return math_verify, NormalizationConfig
+    return math_verify
 
 
 def _parse_gold(gold: str) -> list:
     cached = _GOLD_CACHE.get(gold)
     if cached is not None:
         return cached
-    mv, _ = _math_verify()
+    mv = _math_verify()
     text = gold.strip()
     if "####" in text:
         text = text.rsplit("####", 1)[1].strip()
@@ -141,15 +142,11 @@ def _parse_gold(gold: str) -> list:
 def grade(gold: str, source: str, mode: str) -> tuple[float | None, str]:
     """Grade one extracted answer against one gold (runs in a worker process). Returns ``(score, parsed answer)``;
     the score is ``None`` when the gold does not parse."""
-    mv, NormalizationConfig = _math_verify()
+    mv = _math_verify()
     gold_parsed = _parse_gold(gold)
     if not gold_parsed:
         return None, "[unparsable gold]"
-    latex = mv.LatexExtractionConfig(
-        normalization_config=NormalizationConfig(units=True),
-        boxed_match_priority=0,
-        try_extract_without_anchor=mode != TEXT,
-    )
+    latex = mv.LatexExtractionConfig(boxed_match_priority=0, try_extract_without_anchor=mode != TEXT)
     if mode == BOXED:
         answer = mv.parse(
             "\\boxed{" + source + "}", extraction_config=[latex], extraction_mode="first_match", parsing_timeout=None
@@ -164,11 +161,25 @@ def grade(gold: str, source: str, mode: str) -> tuple[float | None, str]:
     return float(correct), str(answer[-1])
 
 
+_WARM_UP = [
+    ("\\frac{1}{2}", "0.5"),
+    ("x^2 + 2x + 1", "(x+1)^2"),
+    ("2\\sqrt{2}", "\\sqrt{8}"),
+    ("[1, 2)", "[1,2)"),
+    ("\\{1, 2\\}", "\\{2, 1\\}"),
+    ("50\\%", "0.5"),
+    ("x = 2", "2"),
+]
+
+
 def warm_up() -> None:
-    """Worker preload: import math-verify and its LaTeX parser, silence its 'timeout disabled' warnings."""
+    """Preload (runs once in the zygote, inherited by every worker): import math-verify, exercise the sympy paths
+    that import lazily (simplification, sets, intervals, relations: about a second on first use), and silence
+    math-verify's 'timeout disabled' warnings."""
     for name in ("math_verify.parser", "math_verify.grader"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    grade("\\frac{1}{2}", "0.5", BOXED)
+    for gold, answer in _WARM_UP:
+        grade(gold, answer, BOXED)
     _GOLD_CACHE.clear()
 
 
