@@ -33,7 +33,7 @@ MAX_EXPRESSION_CHARS = 200
 MAX_LITERAL_DIGITS = 30
 MAX_RESULT_DIGITS = 2000
 
-_ALLOWED = set("0123456789.,+-*/^()% \t")
+_ALLOWED = set("0123456789.+-*/^()% \t")
 _VERBAL = {"of", "times", "plus", "minus", "by", "per", "over", "half", "twice", "double", "triple", "thrice"}
 _TOKEN = re.compile(r"\s*(?:(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+)|(\*\*|[-+*/^()%]))")
 _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
@@ -198,9 +198,23 @@ def _previous_word(text: str, end: int) -> str:
     return match.group(1).lower() if match else ""
 
 
+def _allowed(text: str, k: int) -> bool:
+    """Whether ``text[k]`` can belong to an arithmetic side; a comma only as a thousands separator (``1,000``)."""
+    if text[k] in _ALLOWED:
+        return True
+    return (
+        text[k] == ","
+        and k > 0
+        and text[k - 1].isdigit()
+        and text[k + 1 : k + 4].isdigit()
+        and len(text[k + 1 : k + 4]) == 3
+        and not text[k + 4 : k + 5].isdigit()
+    )
+
+
 def _left_side(text: str, eq: int) -> str | None:
     start = eq
-    while start > 0 and text[start - 1] in _ALLOWED:
+    while start > 0 and _allowed(text, start - 1):
         start -= 1
     raw = text[start:eq]
     side = raw.lstrip(" \t,;")
@@ -221,7 +235,7 @@ def _left_side(text: str, eq: int) -> str | None:
 
 def _right_side(text: str, eq: int) -> str | None:
     end = eq + 1
-    while end < len(text) and text[end] in _ALLOWED:
+    while end < len(text) and _allowed(text, end):
         end += 1
     raw = text[eq + 1 : end]
     side = raw.strip()
