@@ -342,13 +342,17 @@ def test_split_completions_matches_single_calls(tokenizer):
         split_completions(tokenizer, batch, texts=texts[:1])
 
 
-def test_exact_decodes_take_the_fast_path(tokenizer, caplog, monkeypatch):
-    """Complete texts (no character cut by truncation) never need the prefix-decode fallback."""
+def test_fast_path_without_warnings(tokenizer, caplog, monkeypatch):
+    """Complete texts never leave the incremental path; truncated ones recompute their tail without a warning."""
     monkeypatch.setattr(steps, "_warned", set())
     rng = random.Random(6)
-    batch = [[*tokenizer.encode(random_text(rng), add_special_tokens=False), tokenizer.eos_token_id] for _ in range(50)]
+    encoded = [tokenizer.encode(random_text(rng), add_special_tokens=False) for _ in range(60)]
+    with caplog.at_level(logging.DEBUG, logger="grpo_plus.steps"):
+        split_completions(tokenizer, [[*ids, tokenizer.eos_token_id] for ids in encoded])
+    assert caplog.records == []
+    truncated = [ids[: rng.randint(1, len(ids))] for ids in encoded if ids]
     with caplog.at_level(logging.WARNING, logger="grpo_plus.steps"):
-        split_completions(tokenizer, batch)
+        split_completions(tokenizer, truncated)
     assert caplog.records == []
 
 
