@@ -7,7 +7,8 @@ and the other keyword arguments unchanged. A sample that runs longer than ``seco
 ``on_timeout`` (for a step reward, ``on_timeout`` for each of its steps). This works from any thread and stops
 C-level loops that ignore signals.
 
-Costs and limits: one inter-process round trip per sample (about 0.3 ms) and no batching inside ``fn``; ``fn`` and
+The worker processes import ``fn``'s module once, before any time limit starts. Costs and limits: one
+inter-process round trip per sample (about 0.3 ms) and no batching inside ``fn``; ``fn`` and
 its arguments must be picklable, so ``fn`` must be defined in an importable module (not in ``__main__``);
 keyword arguments that cannot be pickled (TRL's ``log_extra`` / ``log_metric`` callbacks) are not forwarded.
 """
@@ -75,7 +76,8 @@ class TimedReward:
         for i in range(n):
             per_sample = {key: [values[i]] for key, values in sliced.items()}
             calls.append((_call_one, (self.fn, completions[i], {**shared, **per_sample})))
-        outcomes = get_pool(self.num_workers).run(calls, timeout=self.seconds)
+        module = getattr(self.fn, "__module__", None) or type(self.fn).__module__
+        outcomes = get_pool(self.num_workers, (module,)).run(calls, timeout=self.seconds)
         rewards: list[Any] = []
         late: list[int] = []
         for i, (status, value) in enumerate(outcomes):
