@@ -102,7 +102,8 @@ def process_advantages(
         step_rewards: N lists; ``step_rewards[i]`` holds S_i rewards (None or NaN = ungraded: left out of the
             statistics, contributes 0).
         step_ends: N lists; ``step_ends[i][j]`` is the index of the completion token where step j ends
-            (non-decreasing; the last one is the last real token, ``num_tokens[i] - 1``).
+            (non-decreasing; the last one is the last real token, ``num_tokens[i] - 1``; ignored for a completion
+            with no tokens, whose step rewards still count in the group statistics).
         num_generations: G; completions ``[k*G, (k+1)*G)`` form group k.
         num_tokens: (N,) real (non-padding) tokens per completion.
         scale: ``"group"`` (mean and std of the group's step rewards), ``"batch"`` (group mean, std of all step
@@ -131,9 +132,11 @@ def process_advantages(
         if len(rewards_i) != len(ends_i):
             raise ValueError(f"sample {i}: {len(rewards_i)} step rewards but {len(ends_i)} step ends")
         length = int(lengths[i])
+        if length == 0:  # an empty completion: its step rewards count in the statistics, it has no token to credit
+            ends_i = [0] * len(ends_i)
         previous = -1
         for end in ends_i:
-            if end < previous or end >= length:
+            if end < previous or end >= max(length, 1):
                 raise ValueError(
                     f"sample {i}: step ends {list(ends_i)} must be non-decreasing token indices below "
                     f"num_tokens={length}"
@@ -165,9 +168,10 @@ def process_advantages(
         normalised = normalised / (std + EPSILON)
     normalised = torch.where(valid, normalised, 0.0)
 
-    at_end = torch.zeros(n, width, dtype=torch.float32)
+    at_end = torch.zeros(n, max(width, 1), dtype=torch.float32)
     if flat.numel():
         at_end.index_put_((torch.tensor(rows), torch.tensor(cols)), normalised, accumulate=True)
+    at_end = at_end[:, :width]
     advantages = at_end.flip(1).cumsum(1).flip(1)
     padding = torch.arange(width).unsqueeze(0) >= lengths.unsqueeze(1)
     return advantages.masked_fill(padding, 0.0)

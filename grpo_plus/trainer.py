@@ -29,6 +29,7 @@ from trl.models.utils import disable_gradient_checkpointing
 from grpo_plus.advantages import outcome_advantages, process_advantages, segment_sums
 from grpo_plus.config import GRPOPlusConfig
 from grpo_plus.kl import per_token_kl
+from grpo_plus.steps import split_completions
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class _StepReward:
         self.reward_level = "step"
 
     def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs) -> list[float | None]:
-        steps, ends = self.trainer._split_steps(completion_ids)
+        steps, ends = self.trainer._split_steps(completion_ids, completions)
         scores = self.func(steps=steps, prompts=prompts, completions=completions, completion_ids=completion_ids, **kwargs)
         scores = _check_step_scores(self.__name__, scores, steps)
         self.trainer._step_scores[self.__name__] = scores
@@ -206,13 +207,15 @@ class GRPOPlusTrainer(GRPOTrainer):
             ]
         return funcs
 
-    def _split_steps(self, completion_ids: list[list[int]]) -> tuple[list[list[str]], list[list[int]]]:
-        """Split this batch's completions into steps once; every step reward of the batch shares the split."""
+    def _split_steps(self, completion_ids: list[list[int]], completions: list) -> tuple[list[list[str]], list[list[int]]]:
+        """Split this batch's completions into steps once; every step reward of the batch shares the split.
+
+        Plain-text completions are TRL's ``skip_special_tokens`` decode of the ids, so they are passed on and not
+        decoded again; conversational ones (which TRL may rebuild from parsed tool calls) are decoded afresh."""
         cached = self._step_split_cache
         if cached is None or cached[0] is not completion_ids:
-            from grpo_plus.steps import split_completions
-
-            split = split_completions(self._tokenizer, completion_ids, separator=self.step_separator)
+            texts = completions if all(isinstance(c, str) for c in completions) else None
+            split = split_completions(self._tokenizer, completion_ids, separator=self.step_separator, texts=texts)
             self._step_split_cache = (completion_ids, split)
         return self._step_split_cache[1]
 

@@ -172,3 +172,10 @@ def test_segment_sums():
     values = torch.tensor([[1.0, 2.0, 3.0, 4.0], [5.0, 0.0, 0.0, 0.0]])
     assert segment_sums(values, [[1, 3], [0]]) == [[3.0, 7.0], [5.0]]
     assert segment_sums(values, [[0, 0, 3], [0]]) == [[1.0, 0.0, 9.0], [5.0]]
+
+
+def test_empty_completion_counts_in_statistics_without_tokens():
+    # group {1.0 (no tokens), 0.0}: mean 0.5, std sqrt(0.5); the empty row has nothing to credit
+    adv = process_advantages([[1.0], [0.0]], [[0], [1]], 2, [0, 2])
+    b = 0.5 / (math.sqrt(0.5) + 1e-4)
+    assert torch.allclose(adv, torch.tensor([[0.0, 0.0], [-b, -b]]), atol=1e-6)
