@@ -1,0 +1,358 @@
+"""The grpo-plus CLI: checks that fail before any model loads, dataset shaping, and every subcommand end to end."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grpo_plus import GRPOPlusTrainer, cli
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def no_model_load(monkeypatch):
+    """Any attempt to build the trainer (which loads the model) is recorded and fails the run."""
+    calls = []
+
+    def refuse(self, *args, **kwargs):
+        calls.append(args)
+        raise AssertionError("GRPOPlusTrainer was built: a model would have been loaded")
+
+    monkeypatch.setattr(GRPOPlusTrainer, "__init__", refuse)
+    return calls
+
+
+@pytest.fixture
+def qa_file(tmp_path):
+    """A jsonl dataset with GSM8K-style column names."""
+    path = tmp_path / "qa.jsonl"
+    rows = [{"question": f"What is {a} + 1?", "answer": str(a + 1)} for a in range(6)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def write_config(tmp_path, name="demo.yaml", **fields):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(fields))
+    return str(path)
+
+
+def base_fields(tmp_path, qa_file, **overrides):
+    fields = {
+        "model_name_or_path": str(tmp_path / "no-such-model"),
+        "dataset_name": str(qa_file),
+        "prompt_column": "question",
+        "solution_column": "answer",
+        "reward_funcs": "accuracy,format",
+        "output_dir": str(tmp_path / "out"),
+        "report_to": "none",
+        "use_cpu": True,
+    }
+    fields.update(overrides)
+    return fields
+
+
+def run_cli(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ------------------------------------------------------------------------------------ errors before any model loads
+def test_typo_in_config_field_names_the_close_match(tmp_path, qa_file, capsys, no_model_load):
+    path = write_config(tmp_path, **base_fields(tmp_path, qa_file, kl_estimater="k1"))
+    code, _, err = run_cli(capsys, "train", "--config", path)
+    assert code == 2
+    assert f"unknown field 'kl_estimater' in {path}; did you mean 'kl_estimator'?" in err
+    assert no_model_load == []
+
+
+def test_config_field_without_close_match(tmp_path, qa_file, capsys, no_model_load):
+    path = write_config(tmp_path, **base_fields(tmp_path, qa_file, zzqx=1))
+    code, _, err = run_cli(capsys, "train", "--config", path)
+    assert code == 2
+    assert f"unknown field 'zzqx' in {path} (see `grpo-plus train --help`" in err
+
+
+def test_typo_in_command_line_flag_names_the_close_match(tmp_path, qa_file, capsys, no_model_load):
+    path = write_config(tmp_path, **base_fields(tmp_path, qa_file))
+    code, _, err = run_cli(capsys, "train", "--config", path, "--kl_estimater", "k1")
+    assert code == 2
+    assert "unknown option '--kl_estimater'; did you mean '--kl_estimator'?" in err
+    assert no_model_load == []
+
+
+def test_unknown_reward_names_the_close_match(tmp_path, qa_file, capsys, no_model_load):
+    path = write_config(tmp_path, **base_fields(tmp_path, qa_file, reward_funcs="accurcy,format"))
+    code, _, err = run_cli(capsys, "train", "--config", path)
+    assert code == 2
+    assert "unknown reward 'accurcy'; did you mean 'accuracy'?" in err
+    assert no_model_load == []
+
+
+def test_invalid_value_is_reported_without_traceback(tmp_path, qa_file, capsys, no_model_load):
+    path = write_config(tmp_path, **base_fields(tmp_path, qa_file, kl_estimator="k4"))
+    code, _, err = run_cli(capsys, "train", "--config", path)
+    assert code == 2
+    assert "kl_estimator='k4' is not valid; choose one of: 'k1', 'k2', 'k3', 'k1+', 'k3+'" in err
+    assert "Traceback" not in err
+
+
+def test_missing_reward_funcs(tmp_path, qa_file, capsys, no_model_load):
+    fields = base_fields(tmp_path, qa_file)
+    del fields["reward_funcs"]
+    code, _, err = run_cli(capsys, "train", "--config", write_config(tmp_path, **fields))
+    assert code == 2
+    assert "reward_funcs is not set" in err
+
+
+def test_missing_column_lists_the_dataset_columns(tmp_path, qa_file, capsys, no_model_load):
+    path = write_config(tmp_path, **base_fields(tmp_path, qa_file, prompt_column="problem"))
+    code, _, err = run_cli(capsys, "train", "--config", path)
+    assert code == 2
+    assert (
+        f"dataset {qa_file} has no column 'problem' (prompt_column); its columns are ['question', 'answer']; "
+        "set prompt_column to one of them"
+    ) in err
+    assert no_model_load == []
+
+
+def test_missing_solution_column_suggests_null(tmp_path, qa_file, capsys, no_model_load):
+    fields = base_fields(tmp_path, qa_file)
+    del fields["solution_column"]  # default 'solution' is not in the file
+    code, _, err = run_cli(capsys, "train", "--config", write_config(tmp_path, **fields))
+    assert code == 2
+    assert "has no column 'solution' (solution_column)" in err
+    assert "or null if your rewards need no reference answer" in err
+
+
+# ------------------------------------------------------------------------------------------------------ parsing
+def test_command_line_overrides_the_config_file(tmp_path, qa_file):
+    path = write_config(tmp_path, **base_fields(tmp_path, qa_file, max_steps=7, kl_estimator="k1", lora_r=8))
+    training_args, model_args, data_args, explicit = cli.parse_train_args(
+        ["--config", path, "--max_steps", "3", "--lora_r=4"]
+    )
+    assert training_args.max_steps == 3
+    assert training_args.kl_estimator == "k1"
+    assert model_args.lora_r == 4
+    assert data_args.prompt_column == "question"
+    assert {"max_steps", "kl_estimator", "lora_r", "prompt_column"} <= explicit
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--reward_funcs", "accuracy,format"],
+        ["--reward_funcs=accuracy,format"],
+        ["--reward_funcs", "accuracy", "format"],
+        ["--reward_funcs", "accuracy,", "format"],
+    ],
+)
+def test_reward_funcs_and_reward_kwargs_on_the_command_line(tmp_path, flags):
+    training_args, _, _, _ = cli.parse_train_args(
+        ["--output_dir", str(tmp_path), "--use_cpu", *flags, "--reward_kwargs", '{"accuracy": {"timeout": 3}}']
+    )
+    assert training_args.reward_funcs == ["accuracy", "format"]
+    assert training_args.reward_kwargs == {"accuracy": {"timeout": 3}}
+
+
+def test_reward_funcs_comma_string_in_yaml(tmp_path, qa_file):
+    path = write_config(tmp_path, **base_fields(tmp_path, qa_file, reward_kwargs={"format": {"strict": False}}))
+    training_args, _, _, _ = cli.parse_train_args(["--config", path])
+    assert training_args.reward_funcs == ["accuracy", "format"]
+    assert [f.__name__ for f in cli.check_rewards(training_args)] == ["accuracy", "format"]
+
+
+# ------------------------------------------------------------------------------------------------------ dataset
+def test_prompts_as_chat_and_as_text(qa_file):
+    args = cli.DatasetArguments(
+        dataset_name=str(qa_file), prompt_column="question", solution_column="answer", system_prompt="Be brief.",
+        prompt_format="chat", max_samples=2,
+    )
+    chat = cli.load_prompt_dataset(args)
+    assert len(chat) == 2
+    assert chat[1]["prompt"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is 1 + 1?"},
+    ]
+    assert chat[1]["solution"] == "2"
+    args.prompt_format = "text"
+    assert cli.load_prompt_dataset(args)[1]["prompt"] == "Be brief.\n\nWhat is 1 + 1?"
+
+
+def test_auto_prompt_format_follows_the_tokenizer(qa_file, bpe_tokenizer):
+    args = cli.DatasetArguments(dataset_name=str(qa_file), prompt_column="question", solution_column=None)
+    assert cli.load_prompt_dataset(args, bpe_tokenizer)[0]["prompt"] == [{"role": "user", "content": "What is 0 + 1?"}]
+    assert cli.load_prompt_dataset(args, None)[0]["prompt"] == "What is 0 + 1?"
+    assert "answer" in cli.load_prompt_dataset(args).column_names  # other columns stay (rewards get them)
+
+
+def test_dataset_folder_from_save_to_disk_and_csv(tmp_path):
+    from datasets import Dataset, DatasetDict
+
+    data = Dataset.from_list([{"prompt": "p0", "solution": "s0"}, {"prompt": "p1", "solution": "s1"}])
+    DatasetDict({"train": data, "test": data.select([1])}).save_to_disk(str(tmp_path / "saved"))
+    args = cli.DatasetArguments(dataset_name=str(tmp_path / "saved"), prompt_format="text", dataset_train_split="test")
+    assert cli.load_prompt_dataset(args)["prompt"] == ["p1"]
+    data.to_csv(str(tmp_path / "rows.csv"))
+    args = cli.DatasetArguments(dataset_name=str(tmp_path / "rows.csv"), prompt_format="text")
+    assert cli.load_prompt_dataset(args)["solution"] == ["s0", "s1"]
+
+
+def test_bad_dataset_arguments():
+    message = "prompt_format='markdown' is not valid; choose one of: 'auto', 'chat', 'text'"
+    with pytest.raises(ValueError, match=message):
+        cli.DatasetArguments(prompt_format="markdown")
+    assert cli.DatasetArguments(solution_column="null").solution_column is None
+
+
+# ------------------------------------------------------------------------------------------- rewards list, demo
+def test_rewards_list_table(capsys):
+    from rewards import list_rewards
+
+    code, out, _ = run_cli(capsys, "rewards", "list")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0].split() == ["NAME", "LEVEL", "DESCRIPTION"]
+    infos = list_rewards()
+    assert len(lines) == 1 + len(infos)
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert rows["accuracy"].split()[1] == "outcome"
+    assert rows["arithmetic_steps"].split()[1] == "step"
+    assert rows["prm"].split()[1] == "step"
+    for info in infos:
+        assert rows[info.name].endswith(info.description)
+
+
+def test_no_arguments_runs_the_demo(monkeypatch, capsys):
+    calls = []
+
+    def fake_demo(**overrides):
+        calls.append(overrides)
+        return {"reward_first": 0.125, "reward_last": 0.75, "curves": "/tmp/demo/grpo_metrics"}
+
+    monkeypatch.setattr(cli, "run_demo", fake_demo)
+    code, out, _ = run_cli(capsys, "train")
+    assert code == 0
+    assert calls == [{}]
+    assert "reward: 0.125 (first logged step) -> 0.750 (last)" in out
+    assert "curves: /tmp/demo/grpo_metrics" in out
+
+
+def test_config_without_model_runs_the_demo_with_overrides(monkeypatch, capsys, tmp_path):
+    calls = []
+    monkeypatch.setattr(cli, "run_demo", lambda **kw: calls.append(kw) or {"steps": kw.get("max_steps")})
+    path = write_config(tmp_path, kl_estimator="k1", max_steps=30, use_cpu=True)
+    code, out, _ = run_cli(capsys, "train", "--config", path, "--max_steps", "4")
+    assert code == 0
+    assert calls == [{"kl_estimator": "k1", "max_steps": 4, "use_cpu": True}]
+    code, _, err = run_cli(capsys, "train", "--config", path, "--use_peft")
+    assert code == 2
+    assert "model/dataset fields: ['use_peft']" in err
+
+
+# -------------------------------------------------------------------------------------------- end to end (tiny)
+def tiny_fields(tmp_path, model_dir, qa_file, **overrides):
+    fields = {
+        "model_name_or_path": model_dir,
+        "dataset_name": str(qa_file),
+        "prompt_column": "question",
+        "solution_column": "answer",
+        "system_prompt": "Answer with a number.",
+        "reward_funcs": "accuracy,format",
+        "reward_kwargs": {"accuracy": {"num_workers": 1}},
+        "output_dir": str(tmp_path / "out"),
+        "max_steps": 50,
+        "per_device_train_batch_size": 4,
+        "num_generations": 4,
+        "max_completion_length": 8,
+        "learning_rate": 1.0e-3,
+        "beta": 0.04,
+        "logging_steps": 1,
+        "save_strategy": "no",
+        "report_to": "none",
+        "use_cpu": True,
+        "bf16": False,
+        "activation_checkpointing": False,
+        "disable_tqdm": True,
+        "seed": 0,
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.mark.slow
+def test_train_then_plot(tmp_path, tiny_model_dir, qa_file, capsys):
+    path = write_config(tmp_path, "tiny.yaml", **tiny_fields(tmp_path, tiny_model_dir, qa_file))
+    code, out, _ = run_cli(capsys, "train", "--config", path, "--max_steps", "2")
+    assert code == 0
+    run = tmp_path / "out"
+    state = json.loads((run / "trainer_state.json").read_text())
+    assert state["global_step"] == 2  # the flag beat the file's max_steps: 50
+    logged = [e for e in state["log_history"] if "reward" in e]
+    assert len(logged) == 2 and all("rewards/accuracy/mean" in e and "kl/k3" in e for e in logged)
+    assert (run / "model.safetensors").is_file()
+    assert "steps: 2" in out and f"model saved to: {run}" in out
+    curves = run / "grpo_metrics"
+    first = {p.name: p.stat().st_size for p in curves.glob("*.png")}
+    assert {"overview.png", "reward.png", "rewards.png", "kl.png", "entropy.png", "completion_length.png"} <= set(first)
+    assert min(first.values()) > 8000
+    for png in curves.glob("*.png"):
+        png.unlink()
+    code, out, _ = run_cli(capsys, "plot", str(run))
+    assert code == 0
+    assert out.splitlines()[0] == str(curves / "overview.png")
+    assert {p.name for p in curves.glob("*.png")} == set(first)
+
+
+@pytest.mark.slow
+def test_qlora_through_the_cli(tmp_path, tiny_model_dir, qa_file, capsys, monkeypatch):
+    import bitsandbytes as bnb
+    from peft import PeftModel
+
+    built = []
+    original_init = GRPOPlusTrainer.__init__
+
+    def spy(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        built.append(self.model)
+
+    monkeypatch.setattr(GRPOPlusTrainer, "__init__", spy)
+    fields = tiny_fields(tmp_path, tiny_model_dir, qa_file, max_steps=1, reward_funcs="format", reward_kwargs=None)
+    path = write_config(tmp_path, "qlora.yaml", **fields)
+    code, _, _ = run_cli(
+        capsys, "train", "--config", path, "--load_in_4bit", "--use_bnb_nested_quant", "--use_peft",
+        "--lora_r", "4", "--lora_alpha", "8", "--lora_target_modules", "all-linear",
+    )
+    assert code == 0
+    model = built[0]
+    assert isinstance(model, PeftModel)
+    quantized = [n for n, m in model.named_modules() if isinstance(m, bnb.nn.Linear4bit)]
+    assert len(quantized) == 2 * 7  # 2 layers x (q, k, v, o, gate, up, down)
+    weight = next(m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)).weight
+    assert weight.quant_state.quant_type == "nf4" and weight.quant_state.nested
+    adapter = json.loads((tmp_path / "out" / "adapter_config.json").read_text())
+    assert adapter["r"] == 4 and adapter["lora_alpha"] == 8
+    assert (tmp_path / "out" / "grpo_metrics" / "overview.png").is_file()
+
+
+@pytest.mark.slow
+def test_accelerate_launch_module(tmp_path, tiny_model_dir, qa_file):
+    fields = tiny_fields(tmp_path, tiny_model_dir, qa_file, max_steps=1, reward_funcs="format", reward_kwargs=None)
+    path = write_config(tmp_path, "tiny.yaml", **fields)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    accelerate = Path(sys.executable).with_name("accelerate")  # the launcher of this interpreter
+    launcher = [str(accelerate) if accelerate.exists() else "accelerate", "launch", "--num_processes", "1", "--cpu"]
+    result = subprocess.run(
+        [*launcher, "-m", "grpo_plus.cli", "train", "--config", path],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "steps: 1" in result.stdout
+    assert (tmp_path / "out" / "model.safetensors").is_file()
+    assert (tmp_path / "out" / "grpo_metrics" / "overview.png").is_file()
