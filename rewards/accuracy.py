@@ -22,9 +22,12 @@ than ``timeout`` seconds has its worker killed (a replacement starts in the back
 logged once per call. math-verify's own ``signal.alarm`` timeouts are disabled: they only work in the main thread
 and cannot interrupt a C-level big-integer computation such as ``\\boxed{9^{9^{9^{9^{9}}}}}``, which holds the GIL.
 
-Speed: workers grade in parallel (one per CPU core by default, shared between all ``accuracy`` instances and
-started once); identical (gold, extracted answer) pairs within a call are graded once; each worker parses a gold
-once and caches it (the G completions of a prompt share one gold).
+Speed: a boxed plain number (``-12``, ``0.5``, ``\\frac{3}{4}``) against a plain-number gold is decided in the
+trainer process without math-verify when the answer is certain (exactly equal values: 1.0; two different integers:
+0.0; anything else, e.g. ``0.333333`` against ``\\frac{1}{3}``, goes to math-verify); the rest is graded by workers
+in parallel (one per CPU core by default, shared between all ``accuracy`` instances and started once); identical
+(gold, extracted answer) pairs within a call are graded once; each worker parses a gold once and caches it (the G
+completions of a prompt share one gold).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 from ._pool import CRASH, ERROR, OK, TIMEOUT, get_pool
@@ -118,14 +122,58 @@ def _math_verify():
     return math_verify
 
 
+def _gold_text(gold: str) -> str:
+    text = gold.strip()
+    if "####" in text:
+        text = text.rsplit("####", 1)[1].strip()
+    return text
+
+
+_NUMBER = re.compile(
+    r"(-?)\s*(?:(\d{1,30})(?:\.(\d{1,30}))?|\\[dt]?frac\s*\{(\d{1,30})\}\s*\{(\d{1,30})\}|(\d{1,30})\s*/\s*(\d{1,30}))"
+)
+
+
+def simple_number(text: str) -> tuple[Fraction, bool] | None:
+    """``(value, is_integer_literal)`` for a plain number (``-12``, ``0.5``, ``\\frac{3}{4}``, ``3/4``, optionally in
+    ``$...$``), else None."""
+    match = _NUMBER.fullmatch(_strip_delimiters(text).rstrip("."))
+    if match is None:
+        return None
+    sign, integer, decimals, num, den, slash_num, slash_den = match.groups()
+    if integer is not None:
+        value = Fraction(f"{integer}.{decimals}" if decimals else integer)
+        literal = decimals is None
+    else:
+        numerator, denominator = (num, den) if num is not None else (slash_num, slash_den)
+        if int(denominator) == 0:
+            return None
+        value, literal = Fraction(int(numerator), int(denominator)), False
+    return (-value if sign else value), literal
+
+
+def fast_grade(gold: str, source: str, mode: str) -> float | None:
+    """The score of a pair of plain numbers without math-verify, when it is certain: 1.0 for exactly equal values,
+    0.0 for two different integer literals; None (ask math-verify) otherwise, e.g. ``1/3`` vs ``0.333333``, which
+    math-verify accepts by rounding."""
+    if mode != BOXED:
+        return None
+    g, a = simple_number(_gold_text(gold)), simple_number(source)
+    if g is None or a is None:
+        return None
+    if g[0] == a[0]:
+        return 1.0
+    if g[1] and a[1]:
+        return 0.0
+    return None
+
+
 def _parse_gold(gold: str) -> list:
     cached = _GOLD_CACHE.get(gold)
     if cached is not None:
         return cached
     mv = _math_verify()
-    text = gold.strip()
-    if "####" in text:
-        text = text.rsplit("####", 1)[1].strip()
+    text = _gold_text(gold)
     parsed: list = []
     if text and not _DELIMITED.search(text):
         parsed = mv.parse(
@@ -235,8 +283,14 @@ class Accuracy:
                 raise RewardError(name, f"gold answer must be a str or a number, got {type(gold).__name__}", i)
             source, mode = extract_answer(text, self.answer_tag)
             keys.append((str(gold), source, mode))
-        unique = list(dict.fromkeys(k for k in keys if k is not None))
-        outcomes = dict(zip(unique, self.pool.run([(grade, key) for key in unique], timeout=self.timeout)))
+        outcomes: dict[tuple[str, str, str], tuple[str, Any]] = {}
+        for key in dict.fromkeys(k for k in keys if k is not None):
+            score = fast_grade(*key)
+            if score is not None:
+                outcomes[key] = (OK, (score, key[1]))
+        pending = [k for k in dict.fromkeys(k for k in keys if k is not None) if k not in outcomes]
+        if pending:
+            outcomes.update(zip(pending, self.pool.run([(grade, key) for key in pending], timeout=self.timeout)))
         rewards: list[float | None] = []
         parsed: list[str] = []
         timed_out: list[int] = []

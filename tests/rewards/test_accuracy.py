@@ -10,11 +10,12 @@ import sys
 import textwrap
 import threading
 import time
+from fractions import Fraction
 
 import pytest
 
 from rewards import get_reward
-from rewards.accuracy import ANSWER_TEXT, BOXED, TEXT, Accuracy, extract_answer, last_boxed
+from rewards.accuracy import ANSWER_TEXT, BOXED, TEXT, Accuracy, extract_answer, fast_grade, grade, last_boxed, simple_number
 
 ADVERSARIAL = r"$\boxed{9^{9^{9^{9^{9}}}}}$"
 TIMEOUT = 2.0
@@ -175,6 +176,41 @@ def test_extraction_rules():
     assert extract_answer("the result is $4$") == ("the result is $4$", TEXT)
 
 
+def test_simple_numbers():
+    assert simple_number("-12") == (-12, True)
+    assert simple_number("$0.50$") == (Fraction(1, 2), False)
+    assert simple_number(r"\dfrac{6}{8}") == (Fraction(3, 4), False)
+    assert simple_number(" 3 / 4 ") == (Fraction(3, 4), False)
+    assert simple_number("12.") == (12, True)
+    for text in ("1,000", r"5\%", "1/0", "x", r"\frac12", "2^3", "1" * 31):
+        assert simple_number(text) is None
+
+
+NUMERIC_PAIRS = [
+    ("5", "5"), ("5", "6"), ("-3", "3"), ("$-3$", "-3"), ("0.5", r"\frac{1}{2}"), ("0.5", "0.50"), ("3", "3.0"),
+    ("3", "4.0"), (r"\frac{1}{3}", "0.333333"), (r"\frac{1}{3}", "0.33"), (r"\frac{2}{4}", "1/2"), ("1000", "999"),
+    ("12345678901234567890", "12345678901234567891"), ("12345678901234567890", "12345678901234567890"),
+    ("0.1", "0.1000001"), ("7", "7.0000001"), ("x #### 72", "72"), ("#### 72", "27"),
+]
+
+
+@pytest.mark.parametrize("gold,answer", NUMERIC_PAIRS)
+def test_fast_path_agrees_with_math_verify(gold, answer):
+    """Where the fast path decides, math-verify (graded here in-process) must decide the same."""
+    decided = fast_grade(gold, answer, BOXED)
+    if decided is not None:
+        assert decided == grade(gold, answer, BOXED)[0]
+
+
+def test_fast_path_decides_the_certain_cases():
+    assert fast_grade("5", "5", BOXED) == 1.0
+    assert fast_grade("5", "6", BOXED) == 0.0
+    assert fast_grade("0.5", r"\frac{1}{2}", BOXED) == 1.0
+    assert fast_grade(r"\frac{1}{3}", "0.333333", BOXED) is None  # math-verify rounds: left to it
+    assert fast_grade("3", "4.0", BOXED) is None
+    assert fast_grade("5", "5", TEXT) is None
+
+
 def test_identical_pairs_are_graded_once(accuracy, monkeypatch):
     pool = accuracy.pool
     sent = []
@@ -185,21 +221,28 @@ def test_identical_pairs_are_graded_once(accuracy, monkeypatch):
         return real_run(calls, timeout)
 
     monkeypatch.setattr(pool, "run", counting_run)
-    completions = [r"\boxed{4}", r"so \boxed{4}", r"\boxed{5}", r"<answer>4</answer>"] * 2
-    got = accuracy(completions, solution=["4"] * 8)
+    completions = [r"\boxed{x+1}", r"so \boxed{x+1}", r"\boxed{x+2}", r"<answer>x+1</answer>"] * 2
+    got = accuracy(completions, solution=["1+x"] * 8)
     assert got == [1.0, 1.0, 0.0, 1.0] * 2
-    # "\boxed{4}", "so \boxed{4}" and "<answer>4</answer>" all extract to ("4", boxed): 2 distinct pairs in total.
+    # "\boxed{x+1}", "so \boxed{x+1}" and "<answer>x+1</answer>" all extract to ("x+1", boxed): 2 distinct pairs.
     assert len(sent) == 2
+    sent.clear()
+    assert accuracy([r"\boxed{4}", r"\boxed{5}", r"\boxed{0.5}"], solution=["4", "4", r"\frac{1}{2}"]) == [1.0, 0.0, 1.0]
+    assert sent == []  # plain numbers: decided without the workers
 
 
-def test_pool_is_shared_and_reused(accuracy):
+def test_pool_is_shared_and_reused(accuracy, monkeypatch):
     other = get_reward("accuracy", solution_column="answer", timeout=TIMEOUT, num_workers=2)
     assert other.pool is accuracy.pool
-    accuracy([r"\boxed{1}"], solution=["1"])
+    accuracy([r"\boxed{x}"], solution=["x"])
     before = accuracy.pool.pids
-    for _ in range(3):
-        accuracy([r"\boxed{1}", r"\boxed{2}"], solution=["1", "1"])
-    assert accuracy.pool.pids == before
+    calls = []
+    real_run = accuracy.pool.run
+    monkeypatch.setattr(accuracy.pool, "run", lambda c, timeout: calls.append(len(c)) or real_run(c, timeout))
+    for answer in ("x+x", "2x", "x \\cdot 2"):
+        assert accuracy([rf"\boxed{{{answer}}}", r"\boxed{3x}"], solution=["2x", "2x"]) == [1.0, 0.0]
+    assert calls == [2, 2, 2]  # graded by the workers...
+    assert accuracy.pool.pids == before  # ...which are the same processes every time
 
 
 def _timed(fn):
@@ -255,7 +298,7 @@ def test_workers_are_stopped_at_exit(tmp_path):
             """
             from rewards import get_reward
             reward = get_reward("accuracy", num_workers=2)
-            assert reward([r"\\boxed{1}"], solution=["1"]) == [1.0]
+            assert reward([r"\\boxed{x+1}"], solution=["1+x"]) == [1.0]
             print(" ".join(str(p) for p in [*reward.pool.pids, reward.pool.zygote_pid]), flush=True)
             """
         )
