@@ -101,7 +101,11 @@ def make_parser(prog: str = f"{PROG} train"):
 
     from grpo_plus.config import GRPOPlusConfig
 
-    parser = TrlParser((GRPOPlusConfig, ModelConfig, DatasetArguments), prog=prog)
+    parser = TrlParser(
+        (GRPOPlusConfig, ModelConfig, DatasetArguments),
+        prog=prog,
+        usage=f"{prog} [--config FILE.yaml] [--field value ...]   (all fields: {prog} --help)",
+    )
     for action in parser._actions:
         if action.dest == "reward_kwargs":
             action.type = _json_mapping

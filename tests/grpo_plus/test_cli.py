@@ -103,6 +103,16 @@ def test_invalid_value_is_reported_without_traceback(tmp_path, qa_file, capsys, 
     assert "Traceback" not in err
 
 
+def test_invalid_choice_on_the_command_line_has_a_short_usage(tmp_path, qa_file, capsys, no_model_load):
+    path = write_config(tmp_path, **base_fields(tmp_path, qa_file))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "--config", path, "--kl_estimator", "k4"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert "argument --kl_estimator/--kl-estimator: invalid choice: 'k4'" in err
+    assert len(err.splitlines()) <= 3  # usage line + error, not the list of every field
+
+
 def test_missing_reward_funcs(tmp_path, qa_file, capsys, no_model_load):
     fields = base_fields(tmp_path, qa_file)
     del fields["reward_funcs"]
