@@ -6,7 +6,9 @@ TRL as an anonymous traceback or as a silently corrupted reward tensor:
 - the reward raises: the batch is re-run one sample at a time to find the first failing sample, then
   :class:`RewardError` names the reward, that sample's index and the original exception (chained as ``__cause__``);
   with ``on_error="none"`` the failing samples get ``None`` instead (TRL leaves them out of the statistics and gives
-  them advantage 0) and a warning names them;
+  them advantage 0) and a warning names them. A :class:`RewardError` raised by the reward itself already names what
+  failed and passes through unchanged; without a sample index (a missing dataset column, a bad argument: nothing
+  can be graded) it does so under ``on_error="none"`` too;
 - the reward returns the wrong number of values (or, for a step reward, the wrong number of rows or of scores for a
   completion's steps), or a value that is not a number: always :class:`RewardError`, since that is a bug in the
   reward, not a sample it cannot grade;
@@ -47,6 +49,14 @@ class _Failure:
 
 def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
+
+
+def _preview(completion: Any, limit: int = 80) -> str:
+    """A short repr of one completion for error messages (the last message's content if conversational)."""
+    if isinstance(completion, (list, tuple)) and completion and isinstance(completion[-1], dict):
+        completion = completion[-1].get("content", completion[-1])
+    text = repr(completion)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _batch_size(args: tuple, kwargs: dict[str, Any]) -> int | None:
@@ -177,10 +187,25 @@ class _Guard:
         return None
 
     # ------------------------------------------------------------------------------------------- failures
-    def _first_failure(self, outcomes: list, error: BaseException) -> None:
+    def _reraise_if_final(self, error: Exception, n: int | None) -> None:
+        """Errors that need no one-by-one re-run: a RewardError the reward raised itself already names what failed.
+
+        Without a sample index it reports a problem of the whole batch or setup (a missing dataset column, a bad
+        argument): it is raised whatever ``on_error`` says, since no sample could be graded. With an index it is
+        raised as is under ``"raise"``; under ``"none"`` the samples are re-run to find every one that fails.
+        """
+        if isinstance(error, RewardError) and (error.index is None or self.on_error == "raise"):
+            raise error
+        if n is None:
+            raise RewardError(self.__name__, f"raised {_describe(error)}") from error
+
+    def _first_failure(self, outcomes: list, error: BaseException, completions: Any = None) -> None:
         for i, outcome in enumerate(outcomes):
             if isinstance(outcome, _Failure):
-                raise RewardError(self.__name__, f"raised {_describe(outcome.error)}", i) from outcome.error
+                message = f"raised {_describe(outcome.error)}"
+                if isinstance(completions, (list, tuple)) and i < len(completions):
+                    message += f" (completion: {_preview(completions[i])})"
+                raise RewardError(self.__name__, message, i) from outcome.error
         raise RewardError(
             self.__name__,
             f"raised {_describe(error)} on the batch, but every sample succeeded when graded alone (the failure "
@@ -221,8 +246,7 @@ class _SyncGuard(_Guard):
         try:
             result = self.func(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - any reward failure is reported, never swallowed silently
-            if n is None:
-                raise RewardError(self.__name__, f"raised {_describe(error)}") from error
+            self._reraise_if_final(error, n)
             return self._recover(args, kwargs, n, steps, error)
         return self._check(result, n, steps)
 
@@ -238,7 +262,7 @@ class _SyncGuard(_Guard):
                 continue
             outcomes.append(self._one_result(result, steps, i))
         if self.on_error == "raise":
-            self._first_failure(outcomes, error)
+            self._first_failure(outcomes, error, kwargs.get("completions", args[0] if args else None))
         return self._merge(outcomes, error, steps, n)
 
 
@@ -249,8 +273,7 @@ class _AsyncGuard(_Guard):
         try:
             result = await self.func(*args, **kwargs)
         except Exception as error:  # noqa: BLE001
-            if n is None:
-                raise RewardError(self.__name__, f"raised {_describe(error)}") from error
+            self._reraise_if_final(error, n)
             outcomes: list = []
             for i, (sample_args, sample_kwargs) in enumerate(_sample_calls(args, kwargs, n)):
                 try:
@@ -262,7 +285,7 @@ class _AsyncGuard(_Guard):
                     continue
                 outcomes.append(self._one_result(sample_result, steps, i))
             if self.on_error == "raise":
-                self._first_failure(outcomes, error)
+                self._first_failure(outcomes, error, kwargs.get("completions", args[0] if args else None))
             return self._merge(outcomes, error, steps, n)
         return self._check(result, n, steps)
 

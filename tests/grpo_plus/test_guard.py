@@ -48,7 +48,9 @@ def test_raising_reward_names_reward_first_failing_sample_and_cause():
     with pytest.raises(RewardError) as info:
         guarded(completions=COMPLETIONS)
     # samples 2 and 4 are empty; the first one is reported
-    assert str(info.value) == "reward 'inverse_length', sample 2: raised ZeroDivisionError: float division by zero"
+    assert str(info.value) == (
+        "reward 'inverse_length', sample 2: raised ZeroDivisionError: float division by zero (completion: '')"
+    )
     assert info.value.reward == "inverse_length"
     assert info.value.index == 2
     assert isinstance(info.value.__cause__, ZeroDivisionError)
@@ -102,7 +104,7 @@ def test_raise_mode_stops_rerun_at_first_failure():
             raise KeyError("b")
         return [1.0] * len(completions)
 
-    with pytest.raises(RewardError, match=r"reward 'fails_on_b', sample 1: raised KeyError: 'b'"):
+    with pytest.raises(RewardError, match=r"reward 'fails_on_b', sample 1: raised KeyError: 'b' \(completion: 'b'\)$"):
         guard_reward(fails_on_b, "fails_on_b", "raise")(completions=["a", "b", "c", "d"])
     assert calls == [["a", "b", "c", "d"], ["a"], ["b"]]
 
@@ -260,5 +262,45 @@ def test_unknown_on_error():
         guard_reward(inverse_length, "inverse_length", "ignore")
 
 
+def test_long_and_conversational_completions_are_shortened_in_the_message():
+    def fails(completions, **kwargs):
+        raise ValueError("no")
+
+    with pytest.raises(RewardError) as info:
+        guard_reward(fails, "fails", "raise")(completions=["x" * 200])
+    assert str(info.value) == f"reward 'fails', sample 0: raised ValueError: no (completion: '{'x' * 76}...)"
+    chat = [[{"role": "assistant", "content": "hello"}]]
+    with pytest.raises(RewardError, match=r"raised ValueError: no \(completion: 'hello'\)$"):
+        guard_reward(fails, "fails", "raise")(completions=chat)
+
+
 def test_reward_error_is_a_value_error():
     assert issubclass(RewardError, ValueError)
+
+
+def test_reward_error_without_index_passes_through_in_both_modes():
+    """A reward's own batch-level RewardError (e.g. a missing dataset column) is not a sample failure."""
+    calls = []
+
+    def needs_column(completions, **kwargs):
+        calls.append(len(completions))
+        raise RewardError("needs_column", "needs the dataset column 'solution'")
+
+    for on_error in ("raise", "none"):
+        with pytest.raises(RewardError) as info:
+            guard_reward(needs_column, "needs_column", on_error)(completions=["a", "b"])
+        assert str(info.value) == "reward 'needs_column': needs the dataset column 'solution'"
+    assert calls == [2, 2]  # no one-by-one re-run
+
+
+def test_reward_error_with_index_is_kept_or_rerun():
+    def bad_second(completions, **kwargs):
+        for i, c in enumerate(completions):
+            if c == "bad":
+                raise RewardError("bad_second", "cannot parse", i if len(completions) > 1 else 0)
+        return [1.0] * len(completions)
+
+    with pytest.raises(RewardError) as info:
+        guard_reward(bad_second, "bad_second", "raise")(completions=["ok", "bad", "ok"])
+    assert str(info.value) == "reward 'bad_second', sample 1: cannot parse"
+    assert guard_reward(bad_second, "bad_second", "none")(completions=["ok", "bad", "ok"]) == [1.0, None, 1.0]
