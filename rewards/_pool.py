@@ -32,8 +32,8 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -54,7 +54,7 @@ def default_num_workers() -> int:
     return max(1, cores // max(1, local))
 
 
-@dataclass
+@dataclass(eq=False)
 class _Worker:
     pid: int
     tasks: Connection
@@ -62,6 +62,50 @@ class _Worker:
     ready: bool = False
     task: int | None = None
     deadline: float = math.inf
+    seen: set = field(default_factory=set)
+    current: Hashable = None
+
+
+class _Queue:
+    """Pending call indices. With keys, calls sharing a key go preferably to the worker that already ran that key
+    (so each worker parses a gold answer once instead of every worker parsing every gold)."""
+
+    def __init__(self, n: int, keys: Sequence[Hashable] | None):
+        self.plain: deque[int] | None = deque(range(n)) if keys is None else None
+        self.keys = keys
+        self.groups: dict[Hashable, deque[int]] = {}
+        if keys is not None:
+            for index, key in enumerate(keys):
+                self.groups.setdefault(key, deque()).append(index)
+        self.owner: dict[Hashable, _Worker] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.plain) if self.plain is not None else bool(self.groups)
+
+    def push_front(self, index: int) -> None:
+        if self.plain is not None:
+            self.plain.appendleft(index)
+        else:
+            self.groups.setdefault(self.keys[index], deque()).appendleft(index)
+
+    def pop(self, worker: _Worker, workers: Sequence[_Worker]) -> int:
+        if self.plain is not None:
+            return self.plain.popleft()
+        key = worker.current if worker.current in self.groups else None
+        if key is None:
+            key = next((k for k in self.groups if k in worker.seen), None)
+        if key is None:
+            key = next((k for k in self.groups if self.owner.get(k) not in workers or self.owner[k] is worker), None)
+        if key is None:
+            key = max(self.groups, key=lambda k: len(self.groups[k]))
+        group = self.groups[key]
+        index = group.popleft()
+        if not group:
+            del self.groups[key]
+        self.owner[key] = worker
+        worker.current = key
+        worker.seen.add(key)
+        return index
 
 
 def _kill(pid: int) -> None:
@@ -180,10 +224,13 @@ class WorkerPool:
         self._workers[slot] = self._fork()
         self.respawns += 1
 
-    def run(self, calls: Sequence[tuple[Callable, tuple]], timeout: float) -> list[tuple[str, Any]]:
+    def run(
+        self, calls: Sequence[tuple[Callable, tuple]], timeout: float, keys: Sequence[Hashable] | None = None
+    ) -> list[tuple[str, Any]]:
         """Run ``func(*args)`` for each call; returns ``(status, value)`` per call, in order.
 
-        ``status`` is ``"ok"`` (value = the result), ``"err"`` (value = the exception text), ``"timeout"`` (the
+        ``keys`` (optional, one per call): calls with the same key preferably run on the same worker, which can
+        then reuse what it cached for that key. ``status`` is ``"ok"`` (value = the result), ``"err"`` (value = the exception text), ``"timeout"`` (the
         worker ran past ``timeout`` seconds and was killed) or ``"crash"`` (the worker died). The time limit of a
         call starts when a ready worker receives it.
         """
@@ -193,15 +240,17 @@ class WorkerPool:
         results: list[tuple[str, Any] | None] = [None] * len(calls)
         with self._lock:
             self._ensure_started()
-            queue = deque(range(len(calls)))
+            if keys is not None and len(keys) != len(calls):
+                raise ValueError(f"got {len(keys)} keys for {len(calls)} calls")
+            queue = _Queue(len(calls), keys)
             while True:
                 for slot, worker in enumerate(list(self._workers)):
                     if worker.ready and worker.task is None and queue:
-                        index = queue.popleft()
+                        index = queue.pop(worker, self._workers)
                         try:
                             worker.tasks.send_bytes(payloads[index])
                         except OSError:
-                            queue.appendleft(index)
+                            queue.push_front(index)
                             self._replace(slot)
                             continue
                         worker.task = index

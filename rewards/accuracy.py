@@ -26,8 +26,8 @@ Speed: a boxed plain number (``-12``, ``0.5``, ``\\frac{3}{4}``) against a plain
 trainer process without math-verify when the answer is certain (exactly equal values: 1.0; two different integers:
 0.0; anything else, e.g. ``0.333333`` against ``\\frac{1}{3}``, goes to math-verify); the rest is graded by workers
 in parallel (one per CPU core by default, shared between all ``accuracy`` instances and started once); identical
-(gold, extracted answer) pairs within a call are graded once; each worker parses a gold once and caches it (the G
-completions of a prompt share one gold).
+(gold, extracted answer) pairs within a call are graded once; the answers of one gold go preferably to the same
+worker, which parses that gold once and caches it (the G completions of a prompt share one gold).
 """
 
 from __future__ import annotations
@@ -290,7 +290,8 @@ class Accuracy:
                 outcomes[key] = (OK, (score, key[1]))
         pending = [k for k in dict.fromkeys(k for k in keys if k is not None) if k not in outcomes]
         if pending:
-            outcomes.update(zip(pending, self.pool.run([(grade, key) for key in pending], timeout=self.timeout)))
+            calls = [(grade, key) for key in pending]
+            outcomes.update(zip(pending, self.pool.run(calls, timeout=self.timeout, keys=[k[0] for k in pending])))
         rewards: list[float | None] = []
         parsed: list[str] = []
         timed_out: list[int] = []

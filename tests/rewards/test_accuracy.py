@@ -216,9 +216,9 @@ def test_identical_pairs_are_graded_once(accuracy, monkeypatch):
     sent = []
     real_run = pool.run
 
-    def counting_run(calls, timeout):
+    def counting_run(calls, timeout, keys=None):
         sent.extend(calls)
-        return real_run(calls, timeout)
+        return real_run(calls, timeout, keys)
 
     monkeypatch.setattr(pool, "run", counting_run)
     completions = [r"\boxed{x+1}", r"so \boxed{x+1}", r"\boxed{x+2}", r"<answer>x+1</answer>"] * 2
@@ -238,7 +238,7 @@ def test_pool_is_shared_and_reused(accuracy, monkeypatch):
     before = accuracy.pool.pids
     calls = []
     real_run = accuracy.pool.run
-    monkeypatch.setattr(accuracy.pool, "run", lambda c, timeout: calls.append(len(c)) or real_run(c, timeout))
+    monkeypatch.setattr(accuracy.pool, "run", lambda c, timeout, keys: calls.append(len(c)) or real_run(c, timeout, keys))
     for answer in ("x+x", "2x", "x \\cdot 2"):
         assert accuracy([rf"\boxed{{{answer}}}", r"\boxed{3x}"], solution=["2x", "2x"]) == [1.0, 0.0]
     assert calls == [2, 2, 2]  # graded by the workers...

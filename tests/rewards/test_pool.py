@@ -85,6 +85,23 @@ def test_tasks_run_in_parallel(pool):
     assert time.monotonic() - start < 1.8
 
 
+def pid_after(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_calls_with_the_same_key_stay_on_one_worker(pool):
+    pool.warm_up()
+    keys = [k for k in "abcd" for _ in range(6)]
+    got = pool.run([(pid_after, (0.01,))] * len(keys), timeout=10, keys=keys)
+    pids_by_key = {k: {pid for (_, pid), key in zip(got, keys) if key == k} for k in "abcd"}
+    # without keys the two workers alternate and every key is split; with keys at most the last one is shared
+    assert sum(len(p) == 1 for p in pids_by_key.values()) >= 3
+    assert {pid for p in pids_by_key.values() for pid in p} == set(pool.pids)  # both workers were used
+    with pytest.raises(ValueError, match="got 1 keys for 2 calls"):
+        pool.run([(abs, (1,))] * 2, timeout=5, keys=["a"])
+
+
 def test_time_limit_counts_from_dispatch():
     single = WorkerPool(1)
     try:
