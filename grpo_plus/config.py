@@ -146,3 +146,23 @@ class GRPOPlusConfig(GRPOConfig):
                         f"reward_kwargs names {unknown} that are not in reward_funcs {self.reward_funcs}"
                     )
         super().__post_init__()
+
+
+def config_reference_markdown() -> str:
+    """The README's table of the grpo_plus fields, generated from their ``help`` metadata (the single source)."""
+    from dataclasses import MISSING, fields
+
+    base = {f.name for f in fields(GRPOConfig)}
+    rows = ["| field | default | choices | meaning |", "| --- | --- | --- | --- |"]
+    for f in fields(GRPOPlusConfig):
+        if f.name in base:
+            continue
+        default = f.default if f.default is not MISSING else None
+        choices = ", ".join(f"`{c}`" for c in f.metadata.get("choices", []))
+        help_text = f.metadata["help"].replace("|", "\\|")
+        rows.append(f"| `{f.name}` | `{default!r}` | {choices} | {help_text} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(config_reference_markdown())
