@@ -30,6 +30,7 @@ points are discovered on the first lookup or listing and each is imported only w
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import importlib.metadata
 import inspect
@@ -115,6 +116,33 @@ class NamedReward:
         return f"<reward {self.__name__!r} ({self.reward_level}) {_source(self.func)}({bound})>"
 
 
+class AsyncNamedReward(NamedReward):
+    """:class:`NamedReward` of a coroutine function: TRL awaits it on its event loop with the other async rewards."""
+
+    async def __call__(self, *args, **kwargs):
+        if self.keywords:
+            kwargs = {**kwargs, **self.keywords}
+        return await self.func(*args, **kwargs)
+
+
+def _is_async(func: Any) -> bool:
+    while isinstance(func, functools.partial):
+        func = func.func
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(getattr(func, "__call__", None))
+
+
+def _callable_name(func: Any) -> str:
+    """A callable's display name as TRL derives it (a ``functools.partial`` is named after the wrapped function)."""
+    while isinstance(func, functools.partial) and not getattr(func, "__name__", None):
+        func = func.func
+    return getattr(func, "__name__", None) or type(func).__name__
+
+
+def _named(func: Callable, name: str, level: str, kwargs: Mapping[str, Any] | None = None) -> NamedReward:
+    cls = AsyncNamedReward if _is_async(func) else NamedReward
+    return cls(func, name, level, kwargs)
+
+
 def _accepted_parameters(target: Any) -> tuple[list[str], bool]:
     try:
         signature = inspect.signature(target)
@@ -143,7 +171,7 @@ def _instantiate(name: str, level: str, target: Any, factory: bool, kwargs: dict
         if not callable(reward):
             raise TypeError(f"reward '{name}': the factory {_source(target)} returned a non-callable {reward!r}")
         if inspect.isfunction(reward) or inspect.ismethod(reward) or not hasattr(reward, "__dict__"):
-            return NamedReward(reward, name, level)
+            return _named(reward, name, level)
         reward.__name__ = name
         reward.reward_level = level
         return reward
@@ -152,7 +180,7 @@ def _instantiate(name: str, level: str, target: Any, factory: bool, kwargs: dict
         raise ValueError(f"reward '{name}': unknown keyword arguments {unknown}; accepted keyword arguments: {accepted}")
     if not kwargs and getattr(target, "__name__", None) == name and getattr(target, "reward_level", None) == level:
         return target
-    return NamedReward(target, name, level, kwargs)
+    return _named(target, name, level, kwargs)
 
 
 class RewardRegistry:
@@ -315,7 +343,7 @@ def _from_callable(spec: Any, kwargs: dict[str, Any]) -> Callable:
     meta: _Entry | None = getattr(spec, _MARKER, None)
     if meta is not None and meta.target is spec:
         return _instantiate(meta.name, meta.level, spec, meta.factory, kwargs)
-    name = getattr(spec, "__name__", None) or type(spec).__name__
+    name = _callable_name(spec)
     level = getattr(spec, "reward_level", "outcome")
     _check_level(level, f"reward {name!r}")
     if kwargs:
@@ -325,7 +353,7 @@ def _from_callable(spec: Any, kwargs: dict[str, Any]) -> Callable:
             try:
                 setattr(spec, attr, value)
             except (AttributeError, TypeError):
-                return NamedReward(spec, name, level)
+                return _named(spec, name, level)
     return spec
 
 

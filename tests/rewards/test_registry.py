@@ -196,7 +196,24 @@ def test_resolve_callable_fills_missing_attributes():
     partial = functools.partial(strict_signature, scale=2.0)
     resolved = resolve_reward(partial)
     assert resolved is partial
-    assert resolved.__name__ == "partial" and resolved.reward_level == "outcome"
+    assert resolved.__name__ == "strict_signature" and resolved.reward_level == "outcome"  # TRL's naming of partials
+
+
+async def async_reward(completions, bonus=0.0, **kwargs):
+    return [len(c) + bonus for c in completions]
+
+
+def test_async_rewards_stay_async(isolated_registry):
+    import asyncio
+
+    from trl.trainer.utils import get_callable_name, is_async_callable
+
+    registry._REGISTRY.register("tmp_async", async_reward)
+    reward = get_reward("tmp_async", bonus=1.0)
+    assert is_async_callable(reward) and get_callable_name(reward) == "tmp_async"
+    assert asyncio.run(reward(["ab"])) == [3.0]
+    assert is_async_callable(resolve_reward(async_reward, bonus=2.0))
+    assert not is_async_callable(get_reward("format"))
 
 
 def test_resolve_passes_torch_modules_through():
