@@ -11,6 +11,11 @@ The trainer is glue. It overrides four TRL hooks and calls the pure functions in
 - ``_calculate_rewards``: keeps the gathered reward matrix TRL computes.
 - ``_generate_and_score_completions``: only when ``kl_in_reward`` or ``reward_mode="process"``, replaces TRL's
   advantages with ours (computed on the gathered global batch, then sliced per process, as TRL does).
+- ``_save_checkpoint`` / ``_load_optimizer_and_scheduler``: the generation buffer travels with the checkpoint
+  (:mod:`grpo_plus.resume`), so a run resumed mid generation cycle continues exactly.
+
+Every callable reward is wrapped by :func:`grpo_plus.guard.guard_reward` (``reward_errors`` decides whether a
+failing sample raises or becomes None).
 """
 
 from __future__ import annotations
@@ -25,10 +30,15 @@ import torch
 from accelerate.utils import gather_object
 from trl import GRPOConfig, GRPOTrainer
 from trl.models.utils import disable_gradient_checkpointing
+from trl.trainer.utils import get_callable_name
+
+from rewards import resolve_rewards
 
 from grpo_plus.advantages import outcome_advantages, process_advantages, segment_sums
 from grpo_plus.config import GRPOPlusConfig
+from grpo_plus.guard import guard_reward
 from grpo_plus.kl import per_token_kl
+from grpo_plus.resume import checkpoint_dir, load_generation_state, save_generation_state
 from grpo_plus.steps import split_completions
 
 logger = logging.getLogger(__name__)
@@ -83,8 +93,8 @@ class _StepReward:
     """Adapts a step-level reward to TRL's reward-function call.
 
     TRL calls it like any reward function; it splits the completions into steps (once per batch, shared by all
-    step rewards), calls the step reward with ``steps=``, checks the result, hands the per-step scores to the
-    trainer and returns to TRL the mean step score of each completion (what TRL logs as ``rewards/<name>/mean``).
+    step rewards), calls the (guarded, hence validated) step reward with ``steps=``, hands the per-step scores to
+    the trainer and returns to TRL the mean step score of each completion (what TRL logs as ``rewards/<name>/mean``).
     """
 
     def __init__(self, trainer: GRPOPlusTrainer, func: Callable, name: str):
@@ -96,41 +106,12 @@ class _StepReward:
     def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs) -> list[float | None]:
         steps, ends = self.trainer._split_steps(completion_ids, completions)
         scores = self.func(steps=steps, prompts=prompts, completions=completions, completion_ids=completion_ids, **kwargs)
-        scores = _check_step_scores(self.__name__, scores, steps)
         self.trainer._step_scores[self.__name__] = scores
         means = []
         for row in scores:
             graded = [s for s in row if s is not None]
             means.append(sum(graded) / len(graded) if graded else None)
         return means
-
-
-def _check_step_scores(name: str, scores: Any, steps: list[list[str]]) -> list[list[float | None]]:
-    if not isinstance(scores, (list, tuple)) or len(scores) != len(steps):
-        got = len(scores) if isinstance(scores, (list, tuple)) else type(scores).__name__
-        raise ValueError(
-            f"step reward '{name}' returned {got} rows for {len(steps)} completions; a step reward must return one "
-            "list of per-step scores per completion"
-        )
-    checked = []
-    for i, (row, row_steps) in enumerate(zip(scores, steps)):
-        if not isinstance(row, (list, tuple)) or len(row) != len(row_steps):
-            got = len(row) if isinstance(row, (list, tuple)) else type(row).__name__
-            raise ValueError(
-                f"step reward '{name}', sample {i}: returned {got} scores for {len(row_steps)} steps; return one "
-                "float (or None to skip) per step"
-            )
-        values = []
-        for j, value in enumerate(row):
-            if value is None:
-                values.append(None)
-                continue
-            value = float(value)
-            if not math.isfinite(value):
-                raise ValueError(f"step reward '{name}', sample {i}, step {j}: score {value} is not finite")
-            values.append(value)
-        checked.append(values)
-    return checked
 
 
 def _combine_step_scores(
@@ -185,9 +166,9 @@ class GRPOPlusTrainer(GRPOTrainer):
             specs = [s.strip() for s in specs.split(",") if s.strip()]
         elif not isinstance(specs, (list, tuple)):
             specs = [specs]
-        from rewards import resolve_rewards
-
         funcs = resolve_rewards(list(specs), getattr(args, "reward_kwargs", None))
+        on_error = getattr(args, "reward_errors", "raise")
+        funcs = [f if isinstance(f, (str, torch.nn.Module)) else guard_reward(f, get_callable_name(f), on_error) for f in funcs]
         levels = [getattr(f, "reward_level", "outcome") for f in funcs]
         names = [getattr(f, "__name__", str(f)) for f in funcs]
         if self.reward_mode == "outcome" and "step" in levels:
@@ -413,3 +394,12 @@ class GRPOPlusTrainer(GRPOTrainer):
             count = sums[-1].clamp(min=1.0)
         for name, total in zip(("kl", "kl/k1", "kl/k2", "kl/k3"), sums[:-1]):
             self._metrics[mode][name].append((total / count).item())
+
+    # ----------------------------------------------------------------------------------------------- resume
+    def _save_checkpoint(self, model, trial):
+        super()._save_checkpoint(model, trial)
+        save_generation_state(self, checkpoint_dir(self, trial))
+
+    def _load_optimizer_and_scheduler(self, checkpoint):
+        super()._load_optimizer_and_scheduler(checkpoint)
+        load_generation_state(self, checkpoint)

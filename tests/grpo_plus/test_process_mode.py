@@ -101,5 +101,5 @@ def test_bad_step_reward_output_names_reward_and_sample(tiny_model_dir, tiny_dat
         return [row[:-1] if i == 3 else row for i, row in enumerate([[1.0] * len(s) for s in steps])]
 
     short_rows.reward_level = "step"
-    with pytest.raises(ValueError, match=r"step reward 'short_rows', sample 3: returned \d+ scores for \d+ steps"):
+    with pytest.raises(ValueError, match=r"reward 'short_rows', sample 3: returned \d+ scores for \d+ steps"):
         run(tiny_model_dir, tiny_dataset, trainer_args, [short_rows])
