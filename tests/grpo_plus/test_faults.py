@@ -15,8 +15,8 @@ import torch
 from datasets import Dataset
 
 from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
-from grpo_plus.guard import RewardError, _Guard, guard_reward
-from rewards import resolve_rewards, with_timeout
+from grpo_plus.guard import RewardError, _Guard
+from rewards import with_timeout
 from tests.grpo_plus.fault_rewards import sleepy_length
 
 # 8 completions per step (2 prompts x 4 generations); (text, ends with EOS)
@@ -62,15 +62,7 @@ def _is_guarded(func) -> bool:
     return isinstance(func, _Guard) or isinstance(getattr(func, "func", None), _Guard)
 
 
-@pytest.fixture(scope="module")
-def wired(tiny_model_dir, tiny_dataset, tmp_path_factory):
-    """Whether GRPOPlusTrainer guards callable rewards itself (grpo_plus.guard, wired in _resolve_reward_funcs)."""
-    args = GRPOPlusConfig(output_dir=str(tmp_path_factory.mktemp("wired")), use_cpu=True, report_to="none")
-    trainer = GRPOPlusTrainer(tiny_model_dir, reward_funcs=[inverse_length], args=args, train_dataset=tiny_dataset)
-    return _is_guarded(trainer.reward_funcs[0])
-
-
-def run(wired, model_dir, dataset, tmp_path, rewards, train=True, **overrides):
+def run(model_dir, dataset, tmp_path, rewards, train=True, **overrides):
     """One training step with FixedCompletions; returns the trainer and the reward matrix of that step."""
     settings = dict(
         output_dir=str(tmp_path / "out"),
@@ -89,11 +81,6 @@ def run(wired, model_dir, dataset, tmp_path, rewards, train=True, **overrides):
     )
     settings.update(overrides)
     args = GRPOPlusConfig(**settings)
-    if not wired:  # what GRPOPlusTrainer does once wired: guard every callable reward with args.reward_errors
-        rewards = [
-            guard_reward(f, f.__name__, args.reward_errors) if callable(f) else f
-            for f in resolve_rewards(rewards, args.reward_kwargs)
-        ]
     trainer = FixedCompletions(model_dir, reward_funcs=rewards, args=args, train_dataset=dataset)
     captured = []
     calculate = trainer._calculate_rewards
@@ -114,11 +101,9 @@ def finished(trainer) -> bool:
     return trainer.state.global_step == 1 and len(losses) == 1 and math.isfinite(losses[0])
 
 
-def test_trainer_guards_every_callable_reward(wired, tiny_model_dir, tiny_dataset, tmp_path):
-    if not wired:
-        pytest.skip("GRPOPlusTrainer does not call grpo_plus.guard.guard_reward yet (see the lead's wiring note)")
+def test_trainer_guards_every_callable_reward(tiny_model_dir, tiny_dataset, tmp_path):
     trainer = run(
-        wired, tiny_model_dir, tiny_dataset, tmp_path, [position_weighted_steps, "format"], train=False,
+        tiny_model_dir, tiny_dataset, tmp_path, [position_weighted_steps, "format"], train=False,
         reward_mode="process", reward_errors="none",
     )  # fmt: skip
     assert [f.__name__ for f in trainer.reward_funcs] == ["position_weighted_steps", "format"]
@@ -129,18 +114,18 @@ def test_trainer_guards_every_callable_reward(wired, tiny_model_dir, tiny_datase
 
 
 # ------------------------------------------------------------------------------------------------ rewards that fail
-def test_reward_that_raises_stops_training_with_its_name_sample_and_cause(wired, tiny_model_dir, tiny_dataset, tmp_path):
+def test_reward_that_raises_stops_training_with_its_name_sample_and_cause(tiny_model_dir, tiny_dataset, tmp_path):
     with pytest.raises(RewardError) as info:
-        run(wired, tiny_model_dir, tiny_dataset, tmp_path, [inverse_length, "format"])
+        run(tiny_model_dir, tiny_dataset, tmp_path, [inverse_length, "format"])
     assert str(info.value) == (
         f"reward 'inverse_length', sample {EMPTY}: raised ZeroDivisionError: float division by zero (completion: '')"
     )
     assert isinstance(info.value.__cause__, ZeroDivisionError)
 
 
-def test_reward_that_raises_gives_none_under_reward_errors_none(wired, tiny_model_dir, tiny_dataset, tmp_path, caplog):
+def test_reward_that_raises_gives_none_under_reward_errors_none(tiny_model_dir, tiny_dataset, tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="grpo_plus.guard"):
-        trainer = run(wired, tiny_model_dir, tiny_dataset, tmp_path, [inverse_length, "format"], reward_errors="none")
+        trainer = run(tiny_model_dir, tiny_dataset, tmp_path, [inverse_length, "format"], reward_errors="none")
     assert finished(trainer)
     rewards = trainer.captured[0]
     expected = [math.nan if not text else 1.0 / len(text) for text, _ in TEXTS]
@@ -149,35 +134,35 @@ def test_reward_that_raises_gives_none_under_reward_errors_none(wired, tiny_mode
 
 
 @pytest.mark.parametrize("reward_errors", ["raise", "none"])
-def test_wrong_number_of_values_is_an_error(wired, tiny_model_dir, tiny_dataset, tmp_path, reward_errors):
+def test_wrong_number_of_values_is_an_error(tiny_model_dir, tiny_dataset, tmp_path, reward_errors):
     def one_short(completions, **kwargs):
         return [0.0] * (len(completions) - 1)
 
     with pytest.raises(RewardError) as info:
-        run(wired, tiny_model_dir, tiny_dataset, tmp_path, [one_short], reward_errors=reward_errors)
+        run(tiny_model_dir, tiny_dataset, tmp_path, [one_short], reward_errors=reward_errors)
     assert str(info.value) == (
         "reward 'one_short': returned 7 values for 8 completions; a reward must return exactly one value "
         "(float or None) per completion"
     )
 
 
-def test_nan_reward_is_an_error(wired, tiny_model_dir, tiny_dataset, tmp_path):
+def test_nan_reward_is_an_error(tiny_model_dir, tiny_dataset, tmp_path):
     def nan_on_truncated(completions, **kwargs):
         return [math.nan if i == TRUNCATED else 1.0 for i in range(len(completions))]
 
     with pytest.raises(RewardError) as info:
-        run(wired, tiny_model_dir, tiny_dataset, tmp_path, [nan_on_truncated])
+        run(tiny_model_dir, tiny_dataset, tmp_path, [nan_on_truncated])
     assert str(info.value).startswith(
         f"reward 'nan_on_truncated', sample {TRUNCATED}: returned nan, which is not a finite number; return None"
     )
 
 
-def test_inf_reward_becomes_none_under_reward_errors_none(wired, tiny_model_dir, tiny_dataset, tmp_path, caplog):
+def test_inf_reward_becomes_none_under_reward_errors_none(tiny_model_dir, tiny_dataset, tmp_path, caplog):
     def inf_on_truncated(completions, **kwargs):
         return [math.inf if i == TRUNCATED else float(i) for i in range(len(completions))]
 
     with caplog.at_level(logging.WARNING, logger="grpo_plus.guard"):
-        trainer = run(wired, tiny_model_dir, tiny_dataset, tmp_path, [inf_on_truncated], reward_errors="none")
+        trainer = run(tiny_model_dir, tiny_dataset, tmp_path, [inf_on_truncated], reward_errors="none")
     assert finished(trainer)
     expected = [math.nan if i == TRUNCATED else float(i) for i in range(8)]
     torch.testing.assert_close(trainer.captured[0][:, 0], torch.tensor(expected), equal_nan=True)
@@ -185,11 +170,11 @@ def test_inf_reward_becomes_none_under_reward_errors_none(wired, tiny_model_dir,
 
 
 @pytest.mark.slow
-def test_hanging_reward_under_with_timeout_scores_on_timeout(wired, tiny_model_dir, tiny_dataset, tmp_path, caplog):
+def test_hanging_reward_under_with_timeout_scores_on_timeout(tiny_model_dir, tiny_dataset, tmp_path, caplog):
     timed = with_timeout(sleepy_length, seconds=2.0, on_timeout=0.0)
     start = time.monotonic()
     with caplog.at_level(logging.WARNING):
-        trainer = run(wired, tiny_model_dir, tiny_dataset, tmp_path, [timed])
+        trainer = run(tiny_model_dir, tiny_dataset, tmp_path, [timed])
     assert time.monotonic() - start < 120
     assert finished(trainer)
     expected = [0.0 if i == SLOW else float(len(text)) for i, (text, _) in enumerate(TEXTS)]
@@ -198,10 +183,10 @@ def test_hanging_reward_under_with_timeout_scores_on_timeout(wired, tiny_model_d
 
 
 # ------------------------------------------------------------------------------------------------ odd completions
-def test_empty_and_truncated_completions_with_builtin_rewards(wired, tiny_model_dir, tiny_dataset, tmp_path):
+def test_empty_and_truncated_completions_with_builtin_rewards(tiny_model_dir, tiny_dataset, tmp_path):
     solutions = Dataset.from_list([{"prompt": "What is 2 + 2? ", "solution": "4"}] * 4)
     trainer = run(
-        wired, tiny_model_dir, solutions, tmp_path, ["accuracy", "format", "tag_count", "soft_overlong"],
+        tiny_model_dir, solutions, tmp_path, ["accuracy", "format", "tag_count", "soft_overlong"],
         reward_kwargs={"soft_overlong": {"max_completion_length": MAX_LENGTH, "soft_punish_cache": 4}},
     )  # fmt: skip
     assert finished(trainer)
@@ -216,7 +201,7 @@ def test_empty_and_truncated_completions_with_builtin_rewards(wired, tiny_model_
     assert rewards[TRUNCATED, 3].item() == -1.0 and rewards[EMPTY, 3].item() == 0.0
 
 
-def test_process_mode_completion_without_separator_is_one_step(wired, tiny_model_dir, tiny_dataset, tmp_path):
+def test_process_mode_completion_without_separator_is_one_step(tiny_model_dir, tiny_dataset, tmp_path):
     seen = []
 
     def recording_steps(steps, **kwargs):
@@ -224,7 +209,7 @@ def test_process_mode_completion_without_separator_is_one_step(wired, tiny_model
         return [[1.0] * len(row) for row in steps]
 
     recording_steps.reward_level = "step"
-    trainer = run(wired, tiny_model_dir, tiny_dataset, tmp_path, [recording_steps], reward_mode="process")
+    trainer = run(tiny_model_dir, tiny_dataset, tmp_path, [recording_steps], reward_mode="process")
     assert finished(trainer)
     assert len(seen) == 8
     for (text, _), steps in zip(TEXTS, seen):
@@ -235,20 +220,20 @@ def test_process_mode_completion_without_separator_is_one_step(wired, tiny_model
 
 
 # ------------------------------------------------------------------------------------------------ dataset problems
-def test_dataset_without_solution_column(wired, tiny_model_dir, tmp_path):
+def test_dataset_without_solution_column(tiny_model_dir, tmp_path):
     prompts_only = Dataset.from_list([{"prompt": f"What is {a} + 1? "} for a in range(4)])
     with pytest.raises(RewardError) as info:
-        run(wired, tiny_model_dir, prompts_only, tmp_path, ["accuracy"], reward_errors="none")
+        run(tiny_model_dir, prompts_only, tmp_path, ["accuracy"], reward_errors="none")
     assert str(info.value).startswith(
         "reward 'accuracy': needs the dataset column 'solution' (passed as a keyword argument by the trainer); "
         "keyword arguments received: ["
     )
 
 
-def test_dataset_row_without_solution_is_ungraded(wired, tiny_model_dir, tmp_path):
+def test_dataset_row_without_solution_is_ungraded(tiny_model_dir, tmp_path):
     rows = Dataset.from_list([{"prompt": "What is 2 + 2? ", "solution": "4"}, {"prompt": "What is 1 + 1? "}] * 2)
     assert rows[1]["solution"] is None
-    trainer = run(wired, tiny_model_dir, rows, tmp_path, ["accuracy"])
+    trainer = run(tiny_model_dir, rows, tmp_path, ["accuracy"])
     assert finished(trainer)
     accuracy = trainer.captured[0][:, 0]
     graded = ~torch.isnan(accuracy)

@@ -11,29 +11,11 @@ from types import SimpleNamespace
 import pytest
 import torch
 from transformers import TrainerCallback
-from trl import GRPOTrainer
 
 from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
-from grpo_plus.resume import STATE_FILE, checkpoint_dir, load_generation_state, save_generation_state
+from grpo_plus.resume import STATE_FILE, load_generation_state, save_generation_state
 
 MAX_STEPS = 3
-
-
-class _WithGenerationState(GRPOPlusTrainer):
-    """The two hooks GRPOPlusTrainer needs (see grpo_plus/resume.py); used until the trainer carries them itself."""
-
-    def _save_checkpoint(self, model, trial):
-        super()._save_checkpoint(model, trial)
-        save_generation_state(self, checkpoint_dir(self, trial))
-
-    def _load_optimizer_and_scheduler(self, checkpoint):
-        super()._load_optimizer_and_scheduler(checkpoint)
-        load_generation_state(self, checkpoint)
-
-
-def _trainer_class():
-    wired = GRPOPlusTrainer._load_optimizer_and_scheduler is not GRPOTrainer._load_optimizer_and_scheduler
-    return GRPOPlusTrainer if wired else _WithGenerationState
 
 
 def length_reward(completions, **kwargs):
@@ -61,7 +43,7 @@ class _SaveAtStepOne(TrainerCallback):
         return control
 
 
-def make_trainer(mode, model_dir, dataset, output_dir, cls=None):
+def make_trainer(mode, model_dir, dataset, output_dir):
     args = GRPOPlusConfig(
         output_dir=str(output_dir),
         per_device_train_batch_size=8,
@@ -80,7 +62,7 @@ def make_trainer(mode, model_dir, dataset, output_dir, cls=None):
         **MODES[mode],
     )
     rewards = [length_reward] if mode == "outcome" else [position_weighted_steps, length_reward]
-    return (cls or _trainer_class())(
+    return GRPOPlusTrainer(
         model_dir, reward_funcs=rewards, args=args, train_dataset=dataset, callbacks=[_SaveAtStepOne()]
     )
 
@@ -152,7 +134,7 @@ def test_resume_without_the_buffer_diverges(uninterrupted, tiny_model_dir, tiny_
 
 
 def test_generation_state_round_trip_and_checks(tiny_model_dir, tiny_dataset, tmp_path, caplog):
-    trainer = make_trainer("outcome", tiny_model_dir, tiny_dataset, tmp_path / "out", cls=GRPOPlusTrainer)
+    trainer = make_trainer("outcome", tiny_model_dir, tiny_dataset, tmp_path / "out")
     trainer.state.global_step = 3
     trainer._step = 7
     trainer._buffered_inputs = [{"completion_ids": torch.tensor([[1, 2]]), "advantages": torch.tensor([0.5])}, {}]
