@@ -14,12 +14,12 @@ Grading one completion against its gold answer (``solution`` column by default):
    gold ``"... #### 72"`` is reduced to ``72``. A gold from which math-verify extracts no mathematical object (only
    a raw-string fallback, or nothing) gives ``None`` for its samples (the trainer skips them), never 0.
 3. **Comparison**: ``math_verify.verify(gold, answer)``, gold first (the function is not symmetric). Answers are
-   normalised as golds are, with math-verify's default LaTeX normalisation (units removed, ``\frac14`` and
-   ``\sqrt2`` read as ``\frac{1}{4}`` and ``\sqrt{2}``); TRL's ``accuracy_reward`` turns the last two fixes off.
+   normalised as golds are, with math-verify's default LaTeX normalisation (units removed, ``\\frac14`` and
+   ``\\sqrt2`` read as ``\\frac{1}{4}`` and ``\\sqrt{2}``); TRL's ``accuracy_reward`` turns the last two fixes off.
 
 Time limit: every (gold, answer) pair is graded in a worker process (:mod:`rewards._pool`); a pair that runs longer
-than ``timeout`` seconds has its worker killed (a replacement starts in the background), is scored 0.0 and is
-logged once per call. math-verify's own ``signal.alarm`` timeouts are disabled: they only work in the main thread
+than ``timeout`` seconds has its worker killed (a replacement is forked from a warm zygote in milliseconds), is
+scored 0.0 and is logged once per call (a worker that dies on a pair is treated the same way). math-verify's own ``signal.alarm`` timeouts are disabled: they only work in the main thread
 and cannot interrupt a C-level big-integer computation such as ``\\boxed{9^{9^{9^{9^{9}}}}}``, which holds the GIL.
 
 Speed: a boxed plain number (``-12``, ``0.5``, ``\\frac{3}{4}``) against a plain-number gold is decided in the
@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from ._pool import CRASH, ERROR, OK, TIMEOUT, get_pool
+from ._pool import CRASH, OK, TIMEOUT, get_pool
 from ._utils import RewardError, column, completion_texts
 from .registry import register_reward
 
