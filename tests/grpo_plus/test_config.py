@@ -68,3 +68,12 @@ def test_every_new_field_is_documented():
     for f in fields(GRPOPlusConfig):
         if f.name in new:
             assert len(f.metadata.get("help", "")) > 40, f.name
+
+
+def test_readme_config_reference_is_generated_from_help():
+    from pathlib import Path
+
+    from grpo_plus.config import config_reference_markdown
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert config_reference_markdown() in readme, "README's config table is stale: paste `python -m grpo_plus.config`"
