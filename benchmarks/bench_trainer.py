@@ -67,7 +67,7 @@ TORCH_THREADS = 1
 
 # steps: optimizer steps per run; discard: first turns of a run left out (the first includes setup); warm-up repeat
 # of warmup_steps discarded; repeats until max_repeats, or until the budget (seconds) is spent once min_repeats ran.
-FULL = {"steps": 22, "discard": 2, "warmup_steps": 3, "min_repeats": 3, "max_repeats": 5, "budget_s": 240.0,
+FULL = {"steps": 22, "discard": 2, "warmup_steps": 3, "min_repeats": 3, "max_repeats": 5, "budget_s": 170.0,
         "rss_steps": 20, "rss_pairs": 2}
 QUICK = {"steps": 4, "discard": 2, "warmup_steps": 0, "min_repeats": 1, "max_repeats": 1, "budget_s": 0.0,
          "rss_steps": 3, "rss_pairs": 1}
