@@ -59,15 +59,27 @@ def _wrap(tokenizer_object, **kwargs):
     return tok
 
 
-def build_bpe_tokenizer(corpus: Iterable[str] | None = None, vocab_size: int = 400):
+def build_bpe_tokenizer(
+    corpus: Iterable[str] | None = None,
+    vocab_size: int = 400,
+    *,
+    split_digits: bool = False,
+    extra_tokens: Iterable[str] = (),
+):
     """A byte-level BPE tokenizer trained on a small built-in corpus (plus ``corpus``).
 
-    Every byte is in the base alphabet, so any text round-trips exactly.
+    Every byte is in the base alphabet, so any text round-trips exactly. ``split_digits=True`` makes every digit
+    its own token (as Qwen2 and Llama do), which helps a tiny model learn arithmetic; ``extra_tokens`` are added as
+    single, non-special tokens (kept in decoded text), e.g. ``<think>``.
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    if split_digits:
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
+    else:
+        tokenizer.pre_tokenizer = byte_level
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
@@ -76,6 +88,9 @@ def build_bpe_tokenizer(corpus: Iterable[str] | None = None, vocab_size: int = 4
         show_progress=False,
     )
     tokenizer.train_from_iterator(_corpus(corpus), trainer=trainer)
+    extra_tokens = list(extra_tokens)
+    if extra_tokens:
+        tokenizer.add_tokens(extra_tokens)
     return _wrap(tokenizer)
 
 
