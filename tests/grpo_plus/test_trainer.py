@@ -52,7 +52,8 @@ def loss_and_grads(trainer, inputs):
 
 
 def build(cls, config_cls, model_dir, dataset, trainer_args, **overrides):
-    """Float64 models, so that the two implementations agree to rounding error (≈1e-12), not to float32 noise."""
+    """Float64 models: TRL's fused log-prob head still works in float32, so the two implementations agree to float32
+    rounding of that head (≈1e-7 relative), far below any real difference between loss terms."""
     overrides.setdefault("model_init_kwargs", {"dtype": torch.float64})
     args = config_cls(**{**trainer_args, "steps_per_generation": 2, "gradient_accumulation_steps": 2, **overrides})
     return cls(model=model_dir, reward_funcs=length_reward, args=args, train_dataset=dataset)
@@ -69,10 +70,10 @@ def test_k3_outcome_equals_trl(loss_type, bias_correction, tiny_model_dir, tiny_
     inputs = fixed_batch(trl_trainer)
     trl_loss, trl_grads = loss_and_grads(trl_trainer, inputs)
     plus_loss, plus_grads = loss_and_grads(plus_trainer, inputs)
-    assert torch.allclose(plus_loss, trl_loss, rtol=1e-10, atol=1e-12), (plus_loss, trl_loss)
+    assert torch.allclose(plus_loss, trl_loss, rtol=1e-6, atol=1e-9), (plus_loss, trl_loss)
     assert trl_grads.keys() == plus_grads.keys() and trl_grads
-    for name, grad in trl_grads.items():
-        assert torch.allclose(plus_grads[name], grad, rtol=1e-8, atol=1e-12), name
+    for name, grad in trl_grads.items():  # max deviation relative to the gradient's own scale
+        assert (plus_grads[name] - grad).abs().max() <= 1e-6 * grad.abs().max() + 1e-12, name
     assert trl_trainer._metrics["train"]["kl"][-1] == pytest.approx(plus_trainer._metrics["train"]["kl"][-1], rel=1e-5)
 
 
