@@ -120,10 +120,12 @@ def run_demo(
     start = time.perf_counter()
     output_dir = Path(output_dir)
     warm_start = warm_start if warm_start is not None else WarmStartConfig()
+    args = DemoConfig(**{**DEFAULT_ARGS, "output_dir": str(output_dir), **overrides})
     with torch_threads(num_threads):
-        model_dir = ensure_warm_start(warm_start, cache_root=cache_root, num_threads=num_threads)
+        model_dir = ensure_warm_start(
+            warm_start, cache_root=cache_root, num_threads=num_threads, progress=not args.disable_tqdm
+        )
         warm_start_seconds = time.perf_counter() - start
-        args = DemoConfig(**{**DEFAULT_ARGS, "output_dir": str(output_dir), **overrides})
         dataset = build_dataset(n=num_prompts, seed=args.seed + 1, ops=warm_start.ops, max_operand=warm_start.max_operand)
         trainer = DemoTrainer(
             model=model_dir,
@@ -144,7 +146,7 @@ def run_demo(
         warm_start_s=round(warm_start_seconds, 1),
         grpo_s=round(train_seconds, 1),
         wall_time_s=round(time.perf_counter() - start, 1),
-        model=model_dir,
+        warm_start=model_dir,
         output_dir=str(output_dir),
         curves=str(output_dir / "grpo_metrics"),
     )

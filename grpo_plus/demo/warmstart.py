@@ -143,12 +143,14 @@ def _batch(tokenizer, texts: Sequence[tuple[str, str]]):
     return input_ids, mask, labels
 
 
-def train_warm_start(config: WarmStartConfig = WarmStartConfig()):
+def train_warm_start(config: WarmStartConfig = WarmStartConfig(), progress: bool = False):
     """Build the tokenizer and a fresh tiny model, and fit it to the sloppy teacher (AdamW, warmup then linear decay).
 
-    Returns ``(model, tokenizer, final_loss)``. Deterministic for a given config and thread count.
+    Returns ``(model, tokenizer, final_loss)``. Deterministic for a given config and thread count. ``progress`` shows
+    a progress bar.
     """
     import torch
+    from tqdm.auto import tqdm
 
     tokenizer = build_tokenizer(config)
     model = tiny.build_tiny_model(
@@ -167,7 +169,7 @@ def train_warm_start(config: WarmStartConfig = WarmStartConfig()):
     rng = random.Random(config.seed)
     model.train()
     loss = torch.tensor(float("nan"))
-    for step in range(config.steps):
+    for step in tqdm(range(config.steps), desc="warm start (SFT)", disable=not progress, dynamic_ncols=True):
         problems = [data.sample_problem(rng, config.ops, config.max_operand) for _ in range(config.batch_size)]
         input_ids, mask, labels = _batch(tokenizer, [(p.prompt, sloppy_completion(p, rng, config)) for p in problems])
         loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
@@ -181,12 +183,17 @@ def train_warm_start(config: WarmStartConfig = WarmStartConfig()):
     return model, tokenizer, float(loss.item())
 
 
-def save_warm_start(path: str | os.PathLike, config: WarmStartConfig = WarmStartConfig(), num_threads: int | None = 1):
+def save_warm_start(
+    path: str | os.PathLike,
+    config: WarmStartConfig = WarmStartConfig(),
+    num_threads: int | None = 1,
+    progress: bool = False,
+):
     """Train the warm start and save model, tokenizer and ``warm_start.json`` (config, loss, seconds) to ``path``."""
     path = Path(path)
     start = time.perf_counter()
     with torch_threads(num_threads):
-        model, tokenizer, loss = train_warm_start(config)
+        model, tokenizer, loss = train_warm_start(config, progress=progress)
     seconds = time.perf_counter() - start
     path.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(path)
@@ -209,6 +216,7 @@ def ensure_warm_start(
     cache_root: str | os.PathLike | None = None,
     rebuild: bool = False,
     num_threads: int | None = 1,
+    progress: bool = False,
 ) -> str:
     """The path of the cached warm-start checkpoint for ``config``, building it first if needed.
 
@@ -226,7 +234,7 @@ def ensure_warm_start(
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
     try:
         logger.info("warm start: building %s (once; cached for later runs)", target)
-        save_warm_start(staging, config, num_threads=num_threads)
+        save_warm_start(staging, config, num_threads=num_threads, progress=progress)
         try:
             staging.rename(target)
         except OSError:

@@ -222,4 +222,4 @@ def test_demo_learns_within_five_minutes(tmp_path):
     assert summary["accuracy_after"] == pytest.approx(after, abs=1e-4)
     assert summary["format_after"] >= 0.9
     assert wall < 300, wall
-    assert dir_size(summary["model"]) <= 5 * MB
+    assert dir_size(summary["warm_start"]) <= 5 * MB
