@@ -169,7 +169,7 @@ def test_inf_reward_becomes_none_under_reward_errors_none(tiny_model_dir, tiny_d
     assert f"reward 'inf_on_truncated', sample {TRUNCATED}: returned inf; treated as None" in caplog.text
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # a 2 s time limit plus the worker pool's start (8-20 s)
 def test_hanging_reward_under_with_timeout_scores_on_timeout(tiny_model_dir, tiny_dataset, tmp_path, caplog):
     timed = with_timeout(sleepy_length, seconds=2.0, on_timeout=0.0)
     start = time.monotonic()

@@ -168,7 +168,6 @@ def test_qlora_setup_completes_args(tmp_path, caplog):
 
 
 # --------------------------------------------------------------------------------------------- the 4-bit run
-@pytest.mark.slow  # shares one ~30 s 4-bit training run (module fixture)
 def test_model_is_4bit_nf4_with_lora_on_every_linear_layer(run):
     model = run.trainer.model
     base = model.get_base_model()
@@ -188,7 +187,6 @@ def test_model_is_4bit_nf4_with_lora_on_every_linear_layer(run):
     assert base.is_gradient_checkpointing
 
 
-@pytest.mark.slow  # shares one ~30 s 4-bit training run (module fixture)
 def test_training_changes_only_adapters(run):
     after_quantised = quantised_state(run.trainer.model)
     assert after_quantised.keys() == run.before_quantised.keys() and after_quantised
@@ -200,7 +198,6 @@ def test_training_changes_only_adapters(run):
     assert lora_b <= changed  # B starts at 0 and every B received updates
 
 
-@pytest.mark.slow  # shares one ~30 s 4-bit training run (module fixture)
 def test_reference_is_the_base_with_adapters_disabled(run):
     trainer = run.trainer
     assert trainer.ref_model is None
@@ -218,7 +215,6 @@ def test_reference_is_the_base_with_adapters_disabled(run):
         assert (policy_logps - base_logps)[mask].abs().max() > 1e-3
 
 
-@pytest.mark.slow  # shares one ~30 s 4-bit training run (module fixture)
 def test_adapter_saves_and_reloads(run, model_dir):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
@@ -251,7 +247,6 @@ def test_adapter_saves_and_reloads(run, model_dir):
         assert (completion_logps(reloaded, batch) - again)[mask].abs().max() > 1e-3
 
 
-@pytest.mark.slow  # shares one ~30 s 4-bit training run (module fixture)
 def test_paged_adamw_8bit_keeps_8bit_states(run):
     optimizer = run.trainer.optimizer.optimizer
     # transformers builds optim="paged_adamw_8bit" as bitsandbytes' AdamW(optim_bits=8, is_paged=True); on the CPU

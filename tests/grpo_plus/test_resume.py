@@ -99,7 +99,6 @@ def assert_same_optimizer(a: dict, b: dict) -> None:
             torch.testing.assert_close(b["state"][key][name], value, rtol=0, atol=1e-7, msg=f"{key}.{name}")
 
 
-@pytest.mark.slow
 def test_resume_mid_cycle_equals_uninterrupted_run(uninterrupted, tiny_model_dir, tiny_dataset):
     full = uninterrupted.state
     checkpoint = uninterrupted.out / "full" / "checkpoint-1"
@@ -119,7 +118,6 @@ def test_resume_mid_cycle_equals_uninterrupted_run(uninterrupted, tiny_model_dir
     assert again.python_rng == full.python_rng
 
 
-@pytest.mark.slow
 def test_resume_without_the_buffer_diverges(uninterrupted, tiny_model_dir, tiny_dataset, caplog):
     """What the saved generation buffer buys: without it TRL samples afresh and the remaining steps differ."""
     checkpoint = uninterrupted.out / "stripped-checkpoint-1"
