@@ -440,17 +440,33 @@ def run_demo(**overrides) -> dict:
     return demo(**overrides)
 
 
+_SUMMARY_LABELS = {
+    "model": "model",
+    "steps": "steps",
+    "wall_time_s": "wall time (s)",
+    "output_dir": "model saved to",
+    "curves": "curves",
+}
+_SUMMARY_SKIP = ("main_process", "reward_first", "reward_last", "accuracy_gain")
+
+
 def _format_summary(summary: dict) -> str:
+    """The short, human summary of a run: rewards before -> after, then where the model and the curves are."""
     lines = []
+    skip = set(_SUMMARY_SKIP)
     if "reward_first" in summary and "reward_last" in summary:
         first, last = summary["reward_first"], summary["reward_last"]
         lines.append(f"reward: {first:.3f} (first logged step) -> {last:.3f} (last)")
-    labels = {"model": "model", "steps": "steps", "output_dir": "model saved to", "curves": "curves"}
-    for key, label in labels.items():
+    for name in ("accuracy", "format"):
+        before, after = summary.get(f"{name}_before"), summary.get(f"{name}_after")
+        if before is not None and after is not None:
+            lines.append(f"{name} reward: {before:.3f} (first 10% of steps) -> {after:.3f} (last 10%)")
+            skip.update({f"{name}_before", f"{name}_after"})
+    for key, label in _SUMMARY_LABELS.items():
         if key in summary:
             lines.append(f"{label}: {summary[key]}")
     for key, value in summary.items():
-        if key not in labels and key not in ("reward_first", "reward_last", "main_process"):
+        if key not in _SUMMARY_LABELS and key not in skip:
             lines.append(f"{key.replace('_', ' ')}: {value}")
     return "\n".join(lines)
 

@@ -11,7 +11,8 @@ from grpo_plus import cli
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 ALL_YAML = sorted(p for p in CONFIGS.rglob("*") if p.suffix in (".yaml", ".yml"))
 ACCELERATE = [p for p in ALL_YAML if "accelerate" in p.relative_to(CONFIGS).parts]
-RUNS = [p for p in ALL_YAML if p not in ACCELERATE]
+DEMO = CONFIGS / "demo.yaml"
+RUNS = [p for p in ALL_YAML if p not in ACCELERATE and p != DEMO]
 
 
 def test_the_documented_configs_exist():
@@ -41,8 +42,17 @@ def test_run_config_parses_and_names_registered_rewards(path):
         assert step_rewards, "process mode needs a step reward"
     else:
         assert not step_rewards, "outcome mode cannot use step rewards"
-    if path.name != "demo.yaml":
-        assert model_args.model_name_or_path and data_args.dataset_name
+    assert model_args.model_name_or_path and data_args.dataset_name
+
+
+def test_demo_config_is_the_demo_defaults():
+    """demo.yaml holds training arguments only (no model: the CLI runs the demo) and equals the demo's defaults."""
+    from grpo_plus.demo.run import DEFAULT_ARGS, DEFAULT_OUTPUT_DIR
+
+    training_args, model_args, data_args, explicit = cli.parse_train_args(["--config", str(DEMO)])
+    assert model_args.model_name_or_path is None and data_args.dataset_name is None
+    settings = yaml.safe_load(DEMO.read_text())
+    assert settings == {"output_dir": DEFAULT_OUTPUT_DIR, **DEFAULT_ARGS}
 
 
 def test_qlora_config_is_the_qlora_recipe():

@@ -244,14 +244,25 @@ def test_no_arguments_runs_the_demo(monkeypatch, capsys):
 
     def fake_demo(**overrides):
         calls.append(overrides)
-        return {"reward_first": 0.125, "reward_last": 0.75, "curves": "/tmp/demo/grpo_metrics"}
+        return {
+            "accuracy_before": 0.3125, "accuracy_after": 0.8, "accuracy_gain": 0.4875, "format_before": 0.9,
+            "format_after": 1.0, "steps": 200, "wall_time_s": 150.2, "warm_start": "/cache/demo-1",
+            "output_dir": "grpo-plus-demo", "curves": "grpo-plus-demo/grpo_metrics",
+        }
 
     monkeypatch.setattr(cli, "run_demo", fake_demo)
     code, out, _ = run_cli(capsys, "train")
     assert code == 0
     assert calls == [{}]
-    assert "reward: 0.125 (first logged step) -> 0.750 (last)" in out
-    assert "curves: /tmp/demo/grpo_metrics" in out
+    assert out.splitlines() == [
+        "accuracy reward: 0.312 (first 10% of steps) -> 0.800 (last 10%)",
+        "format reward: 0.900 (first 10% of steps) -> 1.000 (last 10%)",
+        "steps: 200",
+        "wall time (s): 150.2",
+        "model saved to: grpo-plus-demo",
+        "curves: grpo-plus-demo/grpo_metrics",
+        "warm start: /cache/demo-1",
+    ]
 
 
 def test_config_without_model_runs_the_demo_with_overrides(monkeypatch, capsys, tmp_path):
@@ -264,6 +275,21 @@ def test_config_without_model_runs_the_demo_with_overrides(monkeypatch, capsys, 
     code, _, err = run_cli(capsys, "train", "--config", path, "--use_peft")
     assert code == 2
     assert "model/dataset fields: ['use_peft']" in err
+
+
+@pytest.mark.slow
+def test_demo_config_runs_the_real_demo(tmp_path, capsys):
+    demo_yaml = REPO / "configs" / "demo.yaml"
+    out_dir = tmp_path / "demo"
+    code, out, _ = run_cli(
+        capsys, "train", "--config", str(demo_yaml), "--max_steps", "2", "--output_dir", str(out_dir),
+        "--disable_tqdm", "true",
+    )
+    assert code == 0
+    assert any(line.startswith("accuracy reward: ") for line in out.splitlines())
+    assert "steps: 2" in out and f"curves: {out_dir / 'grpo_metrics'}" in out
+    assert json.loads((out_dir / "demo_summary.json").read_text())["steps"] == 2
+    assert (out_dir / "grpo_metrics" / "overview.png").is_file()
 
 
 # -------------------------------------------------------------------------------------------- end to end (tiny)
