@@ -128,6 +128,17 @@ def _combine_step_scores(
     return combined
 
 
+def _check_prompt_column(dataset, kwargs) -> None:
+    """TRL reads ``row["prompt"]`` at the first step (a bare KeyError); say so before any model loads."""
+    columns = getattr(dataset, "column_names", None)
+    if columns is None or kwargs.get("environment_factory") is not None or "prompt" in columns:
+        return
+    raise ValueError(
+        f"train_dataset has no 'prompt' column; its columns are {list(columns)}. Rename the column that holds the "
+        "prompts (dataset.rename_column(..., 'prompt'))"
+    )
+
+
 class GRPOPlusTrainer(GRPOTrainer):
     """Drop-in replacement for ``trl.GRPOTrainer``.
 
@@ -144,6 +155,7 @@ class GRPOPlusTrainer(GRPOTrainer):
         self.kl_in_reward = getattr(args, "kl_in_reward", False)
         self.reward_mode = getattr(args, "reward_mode", "outcome")
         self.step_separator = getattr(args, "step_separator", "\n\n")
+        _check_prompt_column(positional[0] if positional else kwargs.get("train_dataset"), kwargs)
         funcs = self._resolve_reward_funcs(reward_funcs, args)
         self._step_scores: dict[str, list[list[float | None]]] = {}
         self._step_split_cache: tuple[Any, tuple[list, list]] | None = None

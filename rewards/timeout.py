@@ -15,8 +15,10 @@ keyword arguments that cannot be pickled (TRL's ``log_extra`` / ``log_metric`` c
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pickle
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -66,6 +68,10 @@ class TimedReward:
             if isinstance(value, (list, tuple)) and len(value) == n and key not in ("trainer_state",):
                 sliced[key] = list(value)
                 continue
+            if key == "trainer_state" and dataclasses.is_dataclass(value):
+                # a plain namespace with the same attributes: unpickling transformers' TrainerState would make each
+                # fresh worker import transformers (seconds) inside the first sample's time limit
+                value = types.SimpleNamespace(**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
             try:
                 pickle.dumps(value)
             except Exception:

@@ -103,3 +103,9 @@ def test_bad_step_reward_output_names_reward_and_sample(tiny_model_dir, tiny_dat
     short_rows.reward_level = "step"
     with pytest.raises(ValueError, match=r"reward 'short_rows', sample 3: returned \d+ scores for \d+ steps"):
         run(tiny_model_dir, tiny_dataset, trainer_args, [short_rows])
+
+
+def test_missing_prompt_column_lists_the_columns(tiny_model_dir, tiny_dataset, trainer_args):
+    dataset = tiny_dataset.rename_column("prompt", "question")
+    with pytest.raises(ValueError, match=r"no 'prompt' column; its columns are \['question', 'solution'\]"):
+        GRPOPlusTrainer(model=tiny_model_dir, reward_funcs=["accuracy"], args=GRPOPlusConfig(**trainer_args), train_dataset=dataset)
