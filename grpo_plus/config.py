@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +26,10 @@ def parse_reward_funcs(value: str | list[str] | tuple[str, ...] | None) -> list[
     if value is None:
         return None
     if isinstance(value, str):
-        value = value.split(",")
+        value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"reward_funcs must be a list of names/import paths or a comma-separated string, got {value!r}")
-    specs = [v.strip() for v in value if v.strip()]
+    specs = [part.strip() for v in value for part in v.split(",") if part.strip()]
     if not specs:
         raise ValueError("reward_funcs is empty; name at least one reward (see `grpo-plus rewards list`)")
     return specs
@@ -84,11 +85,11 @@ class GRPOPlusConfig(GRPOConfig):
             "GRPOPlusTrainer when its reward_funcs argument is not given."
         },
     )
-    reward_kwargs: dict[str, dict[str, Any]] | None = field(
+    reward_kwargs: dict[str, dict[str, Any]] | str | None = field(
         default=None,
         metadata={
             "help": "Keyword arguments per reward name, e.g. {'accuracy': {'timeout': 5}, "
-            "'format': {'strict': False}}."
+            "'format': {'strict': False}}; on the command line, a JSON string."
         },
     )
 
@@ -131,6 +132,11 @@ class GRPOPlusConfig(GRPOConfig):
                 "reward_mode='process' or kl_in_reward=True; valid choice: 'sum_then_normalize'"
             )
         self.reward_funcs = parse_reward_funcs(self.reward_funcs)
+        if isinstance(self.reward_kwargs, str):
+            try:
+                self.reward_kwargs = json.loads(self.reward_kwargs)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"reward_kwargs is not valid JSON ({error}): {self.reward_kwargs!r}") from None
         if self.reward_kwargs is not None:
             if not isinstance(self.reward_kwargs, dict) or not all(
                 isinstance(v, dict) for v in self.reward_kwargs.values()

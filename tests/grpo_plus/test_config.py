@@ -54,6 +54,11 @@ def test_scale_rewards_bools_and_comma_string(tmp_path):
     assert make(tmp_path, scale_rewards=True).scale_rewards == "group"
     config = make(tmp_path, reward_funcs="accuracy, format", reward_kwargs={"format": {"strict": False}})
     assert config.reward_funcs == ["accuracy", "format"]
+    assert make(tmp_path, reward_funcs=["accuracy,format", "tag_count"]).reward_funcs == ["accuracy", "format", "tag_count"]
+    parsed = make(tmp_path, reward_funcs="accuracy", reward_kwargs='{"accuracy": {"timeout": 2}}')
+    assert parsed.reward_kwargs == {"accuracy": {"timeout": 2}}
+    with pytest.raises(ValueError, match="reward_kwargs is not valid JSON"):
+        make(tmp_path, reward_kwargs="{accuracy: 2}")
 
 
 def test_every_new_field_is_documented():
