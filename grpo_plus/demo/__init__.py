@@ -1,0 +1,8 @@
+"""The embedded offline demo (``grpo-plus train`` with no arguments) and the tiny models of the test suite.
+
+- :mod:`grpo_plus.demo.tiny`: tiny Qwen2 models and byte-level / SentencePiece-style tokenizers, built in a second;
+- :mod:`grpo_plus.demo.data`: seeded single-digit arithmetic problems (``prompt`` / ``solution`` columns);
+- :mod:`grpo_plus.demo.warmstart`: the cached supervised warm start (a sloppy teacher's worked examples);
+- :mod:`grpo_plus.demo.run`: :func:`~grpo_plus.demo.run.run_demo`, GRPO from the warm start with the registry's
+  ``accuracy`` and ``format`` rewards, returning a before/after summary.
+"""

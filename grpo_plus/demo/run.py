@@ -126,7 +126,9 @@ def run_demo(
             warm_start, cache_root=cache_root, num_threads=num_threads, progress=not args.disable_tqdm
         )
         warm_start_seconds = time.perf_counter() - start
-        dataset = build_dataset(n=num_prompts, seed=args.seed + 1, ops=warm_start.ops, max_operand=warm_start.max_operand)
+        dataset = build_dataset(
+            n=num_prompts, seed=args.seed + 1, ops=warm_start.ops, max_operand=warm_start.max_operand
+        )
         trainer = DemoTrainer(
             model=model_dir,
             reward_funcs=reward_functions(),

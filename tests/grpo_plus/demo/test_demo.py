@@ -16,7 +16,9 @@ from grpo_plus.demo import data, warmstart
 from grpo_plus.demo.run import run_demo, summarize, window_means
 from grpo_plus.demo.warmstart import WarmStartConfig
 
-PROMPT = re.compile(r"What is (\d+) ([-+*]) (\d+)\? Answer in the form <think>\.\.\.</think><answer>\.\.\.</answer>\.\n")
+PROMPT = re.compile(
+    r"What is (\d+) ([-+*]) (\d+)\? Answer in the form <think>\.\.\.</think><answer>\.\.\.</answer>\.\n"
+)
 MB = 1_000_000
 TINY_WARM_START = WarmStartConfig(steps=3, batch_size=4)
 
