@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,9 @@ def run_demo(
     output_dir = Path(output_dir)
     warm_start = warm_start if warm_start is not None else WarmStartConfig()
     args = DemoConfig(**{**DEFAULT_ARGS, "output_dir": str(output_dir), **overrides})
-    with torch_threads(num_threads):
+    with torch_threads(num_threads), warnings.catch_warnings():
+        # TRL 1.16 calls transformers' deprecated alias; the user of the demo can do nothing about it
+        warnings.filterwarnings("ignore", message=r".*is_gradient_checkpointing.* is deprecated", category=FutureWarning)
         model_dir = ensure_warm_start(
             warm_start, cache_root=cache_root, num_threads=num_threads, progress=not args.disable_tqdm
         )
