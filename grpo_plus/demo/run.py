@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from transformers.trainer_callback import ProgressCallback
-from trl import GRPOConfig as DemoConfig
-from trl import GRPOTrainer as DemoTrainer
 
+from grpo_plus import GRPOPlusConfig as DemoConfig
+from grpo_plus import GRPOPlusTrainer as DemoTrainer
 from grpo_plus.demo.data import build_dataset
 from grpo_plus.demo.warmstart import WarmStartConfig, ensure_warm_start, torch_threads
 from grpo_plus.plotting import PlotMetricsCallback
