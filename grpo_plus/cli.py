@@ -213,6 +213,12 @@ def _normalise_argv(argv: Sequence[str], parser) -> tuple[list[str], str | None,
     return out, config_path, explicit
 
 
+def _has_accelerator() -> bool:
+    import torch
+
+    return torch.cuda.is_available() or (hasattr(torch, "xpu") and torch.xpu.is_available())
+
+
 def parse_train_args(argv: Sequence[str]):
     """Parse ``grpo-plus train`` arguments into (GRPOPlusConfig, ModelConfig, DatasetArguments, explicit fields).
 
@@ -220,6 +226,10 @@ def parse_train_args(argv: Sequence[str]):
     values raise :class:`ConfigError` before anything is loaded.
     """
     parser = make_parser()
+    if not _has_accelerator():
+        # TrainingArguments refuses bf16 (TRL's default) on a machine without a GPU; values set in the file or on
+        # the command line still win over these defaults
+        parser.set_defaults(use_cpu=True, bf16=False)
     args, config_path, explicit = _normalise_argv(argv, parser)
     if config_path is not None:
         config = _read_config(config_path, parser)
@@ -446,6 +456,9 @@ _SUMMARY_LABELS = {
     "wall_time_s": "wall time (s)",
     "output_dir": "model saved to",
     "curves": "curves",
+    "warm_start": "warm start",
+    "warm_start_s": "warm start (s)",
+    "grpo_s": "GRPO training (s)",
 }
 _SUMMARY_SKIP = ("main_process", "reward_first", "reward_last", "accuracy_gain")
 
