@@ -94,3 +94,13 @@ def column(kwargs: dict[str, Any], name: str, n: int, reward: str) -> list[Any]:
 def check_choice(reward: str, field: str, value: Any, choices: Sequence[Any]) -> None:
     if value not in choices:
         raise ValueError(f"reward '{reward}': {field}={value!r} is not valid; choose one of {list(choices)}")
+
+
+def check_step_inputs(reward: str, steps: Any, completions: Any) -> None:
+    """The arguments every step reward needs: ``steps`` given, one step list per completion."""
+    if steps is None:
+        raise RewardError(
+            reward, "is a step reward: call it with steps=list[list[str]] (the trainer's split of each completion)"
+        )
+    if completions is not None and len(completions) != len(steps):
+        raise RewardError(reward, f"got {len(steps)} step lists for {len(completions)} completions")

@@ -31,7 +31,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from ._utils import RewardError, check_choice, prompt_text
+from ._utils import RewardError, check_choice, check_step_inputs, prompt_text
 from .registry import register_reward
 
 logger = logging.getLogger(__name__)
@@ -296,12 +296,7 @@ class ProcessRewardModel:
         **kwargs: Any,
     ) -> list[list[float | None]]:
         name = self.__name__
-        if steps is None:
-            raise RewardError(
-                name, "is a step reward: call it with steps=list[list[str]] (the trainer's split of each completion)"
-            )
-        if completions is not None and len(completions) != len(steps):
-            raise RewardError(name, f"got {len(steps)} step lists for {len(completions)} completions")
+        check_step_inputs(name, steps, completions)
         if prompts is not None and len(prompts) != len(steps):
             raise RewardError(name, f"got {len(prompts)} prompts for {len(steps)} step lists")
         with self._lock:

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from ._utils import RewardError
+from ._utils import RewardError, check_step_inputs
 from .registry import register_reward
 
 MAX_EXPRESSION_CHARS = 200
@@ -296,12 +296,7 @@ class ArithmeticSteps:
 
     def __call__(self, steps: Sequence[Sequence[str]] | None = None, completions: Any = None, **kwargs: Any):
         name = self.__name__
-        if steps is None:
-            raise RewardError(
-                name, "is a step reward: call it with steps=list[list[str]] (the trainer's split of each completion)"
-            )
-        if completions is not None and len(completions) != len(steps):
-            raise RewardError(name, f"got {len(steps)} step lists for {len(completions)} completions")
+        check_step_inputs(name, steps, completions)
         out = []
         for i, completion_steps in enumerate(steps):
             if isinstance(completion_steps, str) or not all(isinstance(s, str) for s in completion_steps):
