@@ -280,10 +280,9 @@ class GRPOPlusTrainer(GRPOTrainer):
     def _process_advantages(self, output, num_generations: int, token_kl: torch.Tensor | None, mode: str):
         completion_ids = output["completion_ids"]
         local_size, local_width = completion_ids.shape
-        split = self._step_split_cache[1] if self._step_split_cache is not None else None
+        completion_id_lists, (_, ends) = self._step_split_cache  # filled by the step rewards of this batch
         step_names = [f.__name__ for f, lvl in zip(self.reward_funcs, self._levels) if lvl == "step"]
         step_weights = [float(w) for w, lvl in zip(self.reward_weights, self._levels) if lvl == "step"]
-        steps, ends = split
         step_scores = _combine_step_scores([self._step_scores[n] for n in step_names], step_weights)
         if token_kl is not None:
             penalties = segment_sums(token_kl, ends)
@@ -291,7 +290,7 @@ class GRPOPlusTrainer(GRPOTrainer):
                 [None if s is None else s - self.beta * p for s, p in zip(row, pen)]
                 for row, pen in zip(step_scores, penalties)
             ]
-        num_tokens = [len(ids) for ids in self._step_split_cache[0]]
+        num_tokens = [len(ids) for ids in completion_id_lists]
         gathered = gather_object(list(zip(step_scores, ends, num_tokens)))
         all_scores = [g[0] for g in gathered]
         all_ends = [g[1] for g in gathered]
