@@ -17,6 +17,8 @@ import pytest
 from rewards import get_reward
 from rewards.accuracy import ANSWER_TEXT, BOXED, TEXT, Accuracy, extract_answer, fast_grade, grade, last_boxed, simple_number
 
+from ._procs import alive
+
 ADVERSARIAL = r"$\boxed{9^{9^{9^{9^{9}}}}}$"
 TIMEOUT = 2.0
 
@@ -309,20 +311,8 @@ def test_workers_are_stopped_at_exit(tmp_path):
     pids = [int(p) for p in out.stdout.split()]
     assert len(pids) == 3  # two workers and the zygote
     deadline = time.monotonic() + 5
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        alive = [p for p in pids if _alive(p)]
+    running = pids
+    while running and time.monotonic() < deadline:
+        running = [p for p in pids if alive(p)]
         time.sleep(0.05)
-    assert alive == []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except OSError:
-        return False
+    assert running == []

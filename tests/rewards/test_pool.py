@@ -11,6 +11,8 @@ import pytest
 
 from rewards._pool import CRASH, ERROR, OK, TIMEOUT, WorkerPool, default_num_workers, get_pool
 
+from ._procs import alive
+
 
 def big_power() -> int:
     """A C-level big-integer computation: holds the GIL, ignores signals, runs for minutes."""
@@ -25,16 +27,6 @@ def allocate(n_bytes: int) -> int:
     return len(bytearray(n_bytes))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +53,9 @@ def test_timed_out_worker_is_killed_and_replaced(pool):
     killed = set(before) - set(pool.pids)
     assert len(killed) == 1
     deadline = time.monotonic() + 5
-    while any(_alive(p) for p in killed) and time.monotonic() < deadline:
+    while any(alive(p) for p in killed) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert not any(_alive(p) for p in killed)
+    assert not any(alive(p) for p in killed)
     assert pool.zygote_pid == zygote  # replacements are forked from the same warm zygote
     start = time.monotonic()
     assert pool.run([(abs, (-1,))] * 4, timeout=5) == [(OK, 1)] * 4
@@ -142,7 +134,7 @@ def test_close_stops_processes_and_restarts_on_demand():
     pids, zygote = local.pids, local.zygote_pid
     local.close()
     assert local.pids == [] and local.zygote_pid is None
-    assert not any(_alive(p) for p in [*pids, zygote])
+    assert not any(alive(p) for p in [*pids, zygote])
     local.close()
     assert local.run([(abs, (-1,))], timeout=5) == [(OK, 1)]
     local.close()
