@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import torch
 
 SCALE_CHOICES = ("group", "batch", "none")
+CREDIT_CHOICES = ("sum", "min")
 EPSILON = 1e-4  # TRL's epsilon in (r - mean) / (std + eps), so the default path reproduces TRL exactly
 
 
@@ -91,12 +92,28 @@ def process_advantages(
     num_tokens: torch.Tensor | Sequence[int],
     scale: str = "group",
     total_tokens: int | None = None,
+    credit: str = "sum",
 ) -> torch.Tensor:
-    """Process-supervision advantages, DeepSeekMath §4.1.3.
+    """Process-supervision advantages: DeepSeekMath §4.1.3 (``credit="sum"``) or min-form (``credit="min"``).
 
     Each step reward is normalised with the statistics of all step rewards of its group,
-    r̃_ij = (r_ij − mean(R_g)) / std(R_g), and the advantage of token t is the sum of the normalised rewards of the
-    steps that end at or after t: Â_{i,t} = Σ_{j : end_ij ≥ t} r̃_ij.
+    r̃_ij = (r_ij − mean(R_g)) / std(R_g). The advantage of token t is then built from the normalised rewards of the
+    steps that end at or after t:
+
+    - ``"sum"`` (Shao et al., DeepSeekMath, arXiv 2402.03300, §4.1.3): Â_{i,t} = Σ_{j : end_ij ≥ t} r̃_ij.
+    - ``"min"`` (Cheng et al., "Stop Summation: Min-Form Credit Assignment Is All Process Reward Model Needs for
+      Reasoning", arXiv 2504.15275): Â_{i,t} = min_{j : end_ij ≥ t} r̃_ij — the value of a position is the worst
+      step still ahead of it, so a policy cannot raise it by adding cheap high-scoring steps.
+
+    Relation to PURE's implementation (CJReinforce/PURE, ``turn_process_reward_logits_to_reward``): PURE approximates
+    the minimum with softmin weights over *all* steps of a completion, w_j = softmax_j(−r_j / τ) with τ = 0.1, puts
+    w_j·r_j at step j's last token, subtracts an RLOO baseline and sums the future of that (a return). As τ → 0 its
+    first-token value is min_j r_j, the tokens up to the worst step share it, and the tokens after the worst step get
+    about 0. Here the minimum is exact and taken over the steps still ahead of each token, after the group
+    normalisation; before the worst step the two agree (up to the softmin's smoothing and the order of
+    normalisation and weighting), after it this keeps grading the remaining steps instead of giving them 0.
+
+    Ungraded steps are skipped in both forms; a token with no graded step at or after it gets 0.
 
     Args:
         step_rewards: N lists; ``step_rewards[i]`` holds S_i rewards (None or NaN = ungraded: left out of the
@@ -109,11 +126,14 @@ def process_advantages(
         scale: ``"group"`` (mean and std of the group's step rewards), ``"batch"`` (group mean, std of all step
             rewards in the batch) or ``"none"`` (group mean only).
         total_tokens: T, the number of columns (≥ max(num_tokens)); defaults to max(num_tokens).
+        credit: ``"sum"`` or ``"min"`` (above).
 
     Returns:
         (N, T) float32 advantages, 0 on padding tokens (t ≥ num_tokens[i]).
     """
     _check_scale(scale)
+    if credit not in CREDIT_CHOICES:
+        raise ValueError(f"unknown process credit {credit!r}; valid choices: {', '.join(CREDIT_CHOICES)}")
     n = len(step_rewards)
     _check_groups(n, num_generations)
     if len(step_ends) != n:
@@ -168,11 +188,19 @@ def process_advantages(
         normalised = normalised / (std + EPSILON)
     normalised = torch.where(valid, normalised, 0.0)
 
-    at_end = torch.zeros(n, max(width, 1), dtype=torch.float32)
-    if flat.numel():
-        at_end.index_put_((torch.tensor(rows), torch.tensor(cols)), normalised, accumulate=True)
-    at_end = at_end[:, :width]
-    advantages = at_end.flip(1).cumsum(1).flip(1)
+    if credit == "sum":
+        at_end = torch.zeros(n, max(width, 1), dtype=torch.float32)
+        if flat.numel():
+            at_end.index_put_((torch.tensor(rows), torch.tensor(cols)), normalised, accumulate=True)
+        advantages = at_end[:, :width].flip(1).cumsum(1).flip(1)
+    else:
+        at_end = torch.full((n, max(width, 1)), math.inf, dtype=torch.float32)
+        if flat.numel():
+            graded = valid.nonzero().squeeze(1)
+            index = torch.tensor(rows)[graded] * at_end.size(1) + torch.tensor(cols)[graded]
+            at_end.view(-1).scatter_reduce_(0, index, normalised[graded], reduce="amin")
+        future_min = at_end[:, :width].flip(1).cummin(1).values.flip(1)
+        advantages = torch.where(torch.isinf(future_min), 0.0, future_min)
     padding = torch.arange(width).unsqueeze(0) >= lengths.unsqueeze(1)
     return advantages.masked_fill(padding, 0.0)
 

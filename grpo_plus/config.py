@@ -8,7 +8,7 @@ from typing import Any
 
 from trl import GRPOConfig
 
-from grpo_plus.advantages import SCALE_CHOICES
+from grpo_plus.advantages import CREDIT_CHOICES, SCALE_CHOICES
 from grpo_plus.kl import KL_ESTIMATORS
 
 REWARD_MODES = ("outcome", "process")
@@ -64,10 +64,21 @@ class GRPOPlusConfig(GRPOConfig):
         default="outcome",
         metadata={
             "help": "'outcome': one reward per completion (GRPO, DeepSeekMath §4.1.2). 'process': step rewards "
-            "score every reasoning step and token t gets the sum of the normalised rewards of the steps ending at "
-            "or after it (DeepSeekMath §4.1.3); outcome rewards listed beside step rewards add their own outcome "
-            "advantage to every token.",
+            "score every reasoning step and token t gets the sum (DeepSeekMath §4.1.3) or the minimum "
+            "(process_credit) of the normalised rewards of the steps ending at or after it; outcome rewards listed "
+            "beside step rewards add their own outcome advantage to every token.",
             "choices": list(REWARD_MODES),
+        },
+    )
+    process_credit: str = field(
+        default="sum",
+        metadata={
+            "help": "Process mode: how step rewards become token advantages. 'sum': token t gets the sum of the "
+            "normalised rewards of the steps ending at or after it (DeepSeekMath §4.1.3, arXiv 2402.03300); 'min': "
+            "their minimum (min-form credit assignment, Cheng et al. 2025, arXiv 2504.15275, which reports that the "
+            "sum form lets a policy farm cheap high-reward steps and collapse). Outcome rewards listed beside step "
+            "rewards add their outcome advantage to every token in both forms.",
+            "choices": list(CREDIT_CHOICES),
         },
     )
     step_separator: str = field(
@@ -110,6 +121,8 @@ class GRPOPlusConfig(GRPOConfig):
             raise _choice_error("kl_estimator", self.kl_estimator, KL_ESTIMATORS)
         if self.reward_mode not in REWARD_MODES:
             raise _choice_error("reward_mode", self.reward_mode, REWARD_MODES)
+        if self.process_credit not in CREDIT_CHOICES:
+            raise _choice_error("process_credit", self.process_credit, CREDIT_CHOICES)
         if self.reward_errors not in REWARD_ERRORS:
             raise _choice_error("reward_errors", self.reward_errors, REWARD_ERRORS)
         if self.scale_rewards not in SCALE_CHOICES:

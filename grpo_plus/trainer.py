@@ -155,6 +155,7 @@ class GRPOPlusTrainer(GRPOTrainer):
         self.kl_in_reward = getattr(args, "kl_in_reward", False)
         self.reward_mode = getattr(args, "reward_mode", "outcome")
         self.step_separator = getattr(args, "step_separator", "\n\n")
+        self.process_credit = getattr(args, "process_credit", "sum")
         _check_prompt_column(positional[0] if positional else kwargs.get("train_dataset"), kwargs)
         funcs = self._resolve_reward_funcs(reward_funcs, args)
         self._step_scores: dict[str, list[list[float | None]]] = {}
@@ -295,7 +296,9 @@ class GRPOPlusTrainer(GRPOTrainer):
         all_scores = [g[0] for g in gathered]
         all_ends = [g[1] for g in gathered]
         all_tokens = [g[2] for g in gathered]
-        advantages = process_advantages(all_scores, all_ends, num_generations, all_tokens, self.scale_rewards)
+        advantages = process_advantages(
+            all_scores, all_ends, num_generations, all_tokens, self.scale_rewards, credit=self.process_credit
+        )
         outcome_columns = [i for i, lvl in enumerate(self._levels) if lvl == "outcome"]
         outcome_rewards = self._weighted_rewards(outcome_columns)
         if outcome_rewards is not None:

@@ -76,7 +76,7 @@ def test_bad_arguments():
 # ------------------------------------------------------------------------------------------------ process
 
 
-def brute_force_process(step_rewards, step_ends, g, num_tokens, scale, width):
+def brute_force_process(step_rewards, step_ends, g, num_tokens, scale, width, credit="sum"):
     """Independent reference: explicit group statistics and a double loop over tokens and steps."""
     n = len(step_rewards)
     out = [[0.0] * width for _ in range(n)]
@@ -96,9 +96,9 @@ def brute_force_process(step_rewards, step_ends, g, num_tokens, scale, width):
         divisor = {"group": std(values) + 1e-4, "batch": std(all_values) + 1e-4, "none": 1.0}[scale]
         for i in members:
             for t in range(num_tokens[i]):
-                for r, end in zip(step_rewards[i], step_ends[i]):
-                    if r is not None and end >= t:
-                        out[i][t] += (r - mean) / divisor
+                ahead = [(r - mean) / divisor for r, end in zip(step_rewards[i], step_ends[i]) if r is not None and end >= t]
+                if ahead:
+                    out[i][t] = sum(ahead) if credit == "sum" else min(ahead)
     return torch.tensor(out)
 
 
@@ -121,23 +121,60 @@ def test_process_hand_example():
     assert torch.allclose(adv, expected, atol=1e-5)
 
 
+def test_process_min_hand_example():
+    # the hand example above with min-form credit: token t gets the smallest normalised reward still ahead of it
+    step_rewards = [[1.0, 0.0], [0.5], [None, 1.0], [0.0]]
+    step_ends = [[1, 3], [2], [0, 1], [0]]
+    adv = process_advantages(step_rewards, step_ends, 2, [4, 3, 2, 1], "group", credit="min")
+    a = 0.5 / 0.5001
+    b = 0.5 / (math.sqrt(0.5) + 1e-4)
+    expected = torch.tensor(
+        [
+            [-a, -a, -a, -a],  # min(+a, -a) while both steps are ahead, then only the second (-a)
+            [0.0, 0.0, 0.0, 0.0],
+            [b, b, 0.0, 0.0],  # the ungraded first step is skipped, not read as 0
+            [-b, 0.0, 0.0, 0.0],
+        ]
+    )
+    assert torch.allclose(adv, expected, atol=1e-5)
+
+
+def test_process_min_several_steps_in_one_token_and_no_graded_step():
+    # steps 0 and 1 end inside token 1; the row's only graded steps are there; token 2's step is ungraded
+    step_rewards = [[1.0, 0.0, None], [0.5, 0.5]]
+    adv = process_advantages(step_rewards, [[1, 1, 2], [0, 1]], 2, [3, 2], "none", credit="min")
+    mean = (1.0 + 0.0 + 0.5 + 0.5) / 4
+    assert torch.allclose(adv, torch.tensor([[0.0 - mean, 0.0 - mean, 0.0], [0.5 - mean, 0.5 - mean, 0.0]]))
+
+
+def test_process_credit_is_validated():
+    with pytest.raises(ValueError, match="unknown process credit 'max'; valid choices: sum, min"):
+        process_advantages([[1.0], [0.0]], [[0], [0]], 2, [1, 1], credit="max")
+
+
+@pytest.mark.parametrize("credit", ["sum", "min"])
 @pytest.mark.parametrize("scale", ["group", "batch", "none"])
-def test_process_matches_brute_force(scale):
+def test_process_matches_brute_force(scale, credit):
     rng = random.Random(7)
     for _ in range(30):
         g = rng.choice([2, 3, 4])
         n = g * rng.randint(1, 4)
         num_tokens, step_rewards, step_ends = [], [], []
         for _ in range(n):
-            length = rng.randint(1, 12)
-            s = rng.randint(1, min(length, 5))
-            ends = sorted(rng.sample(range(length - 1), s - 1)) + [length - 1]
+            length = rng.choice([0] + list(range(1, 13)))  # 0: an empty completion, graded but with no token
+            s = rng.randint(1, 5)
+            if length == 0:
+                ends = [0] * s
+            else:  # repeated ends: several steps end inside one token
+                ends = sorted(rng.choice(range(length)) for _ in range(s - 1)) + [length - 1]
             num_tokens.append(length)
             step_ends.append(ends)
             step_rewards.append([None if rng.random() < 0.1 else rng.choice([0.0, 0.5, 1.0, rng.random()]) for _ in ends])
         width = max(num_tokens) + rng.randint(0, 3)
-        adv = process_advantages(step_rewards, step_ends, g, torch.tensor(num_tokens), scale, total_tokens=width)
-        expected = brute_force_process(step_rewards, step_ends, g, num_tokens, scale, width)
+        adv = process_advantages(
+            step_rewards, step_ends, g, torch.tensor(num_tokens), scale, total_tokens=width, credit=credit
+        )
+        expected = brute_force_process(step_rewards, step_ends, g, num_tokens, scale, width, credit)
         assert adv.shape == (n, width)
         assert torch.allclose(adv, expected, atol=1e-4)
 
@@ -174,8 +211,9 @@ def test_segment_sums():
     assert segment_sums(values, [[0, 0, 3], [0]]) == [[1.0, 0.0, 9.0], [5.0]]
 
 
-def test_empty_completion_counts_in_statistics_without_tokens():
+@pytest.mark.parametrize("credit", ["sum", "min"])
+def test_empty_completion_counts_in_statistics_without_tokens(credit):
     # group {1.0 (no tokens), 0.0}: mean 0.5, std sqrt(0.5); the empty row has nothing to credit
-    adv = process_advantages([[1.0], [0.0]], [[0], [1]], 2, [0, 2])
+    adv = process_advantages([[1.0], [0.0]], [[0], [1]], 2, [0, 2], credit=credit)
     b = 0.5 / (math.sqrt(0.5) + 1e-4)
     assert torch.allclose(adv, torch.tensor([[0.0, 0.0], [-b, -b]]), atol=1e-6)

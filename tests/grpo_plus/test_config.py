@@ -68,7 +68,8 @@ def test_every_new_field_is_documented():
 
     new = {f.name: f for f in fields(GRPOPlusConfig)}.keys() - {f.name for f in fields(GRPOConfig)}
     assert new == {
-        "kl_estimator", "kl_in_reward", "reward_mode", "step_separator", "reward_funcs", "reward_kwargs", "reward_errors"
+        "kl_estimator", "kl_in_reward", "reward_mode", "process_credit", "step_separator", "reward_funcs", "reward_kwargs",
+        "reward_errors",
     }
     for f in fields(GRPOPlusConfig):
         if f.name in new:
