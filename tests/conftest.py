@@ -7,6 +7,9 @@ Fixtures:
   the reference model from the path when beta > 0 and no PEFT is used).
 - ``tiny_dataset``: a small arithmetic prompt/solution dataset (plain-text prompts).
 - ``trainer_args``: keyword arguments for a fast CPU GRPOPlusConfig / GRPOConfig.
+- ``tool_model_dir``: a saved tiny Qwen2 model whose tokenizer TRL accepts for ``tools=`` / ``environment_factory=``
+  (TRL's Qwen2.5 chat template read from the installed trl, ``<tool_call>`` tokens; see
+  grpo_plus.demo.tiny.build_tool_tokenizer).
 """
 
 from __future__ import annotations
@@ -22,7 +25,12 @@ os.environ.setdefault("ACCELERATE_USE_CPU", "true")
 
 import pytest  # noqa: E402
 
-from grpo_plus.demo.tiny import build_bpe_tokenizer, build_sentencepiece_tokenizer, save_tiny_model  # noqa: E402
+from grpo_plus.demo.tiny import (  # noqa: E402
+    build_bpe_tokenizer,
+    build_sentencepiece_tokenizer,
+    save_tiny_model,
+    save_tiny_tool_model,
+)
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +46,11 @@ def sp_tokenizer():
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory, bpe_tokenizer):
     return save_tiny_model(tmp_path_factory.mktemp("tiny-qwen2"), tokenizer=bpe_tokenizer)
+
+
+@pytest.fixture(scope="session")
+def tool_model_dir(tmp_path_factory):
+    return save_tiny_tool_model(tmp_path_factory.mktemp("tiny-qwen2-tools"))
 
 
 @pytest.fixture(scope="session")

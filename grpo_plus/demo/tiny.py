@@ -169,3 +169,87 @@ def save_tiny_model(path: str | os.PathLike, tokenizer=None, **model_kwargs) -> 
     tokenizer.save_pretrained(path)
     logger.info("saved a tiny %s-parameter model to %s", f"{model.num_parameters():,}", path)
     return str(path)
+
+
+# Tool calling ------------------------------------------------------------------------------------------------------
+# TRL's tool and environment path (GRPOTrainer(tools=..., environment_factory=...)) needs a chat template that renders
+# tool calls (trl.chat_template_utils.supports_tool_calling) and a response parser, which trl's add_response_schema
+# attaches only to chat templates it knows, compared by identity of the text. So the tool tokenizer carries TRL's own
+# copy of a Qwen template, read from the installed trl package at run time, and Qwen's tool tags as tokens.
+TOOL_TEMPLATES = ("qwen2_5", "qwen3")
+# Qwen's tool and reasoning tags: added as single, non-special tokens (decoded text keeps them), as Qwen does.
+TOOL_TOKENS = ["<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>", "<think>", "</think>"]
+_TOOL_CORPUS_MAX_TOKENS = 2048
+
+
+def trl_chat_template(name: str = "qwen2_5") -> str:
+    """The text of the chat template ``name`` as shipped by the installed trl package (``trl/chat_templates``)."""
+    import trl
+
+    if name not in TOOL_TEMPLATES:
+        raise ValueError(f"unknown tool chat template {name!r}; valid choices: {', '.join(TOOL_TEMPLATES)}")
+    return (Path(trl.__file__).parent / "chat_templates" / f"{name}.jinja").read_text(encoding="utf-8")
+
+
+def _sample_tool(a: int, b: int) -> int:
+    """
+    Adds two integers.
+
+    Args:
+        a: The first integer.
+        b: The second integer.
+
+    Returns:
+        The sum of the two integers.
+    """
+    return a + b
+
+
+def _tool_conversation_texts(template: str) -> list[str]:
+    """Renderings of a tool-calling conversation by ``template``, so the BPE learns the template's fixed text."""
+    probe = build_bpe_tokenizer(vocab_size=300, extra_tokens=TOOL_TOKENS)
+    probe.chat_template = template
+    call = {"type": "function", "function": {"name": "_sample_tool", "arguments": {"a": 3, "b": 4}}}
+    messages = [
+        {"role": "user", "content": "What is 3 + 4? Use the tool."},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "name": "_sample_tool", "content": "7"},
+        {"role": "assistant", "content": "The answer is 7."},
+    ]
+    rendered = probe.apply_chat_template(messages, tools=[_sample_tool], tokenize=False)
+    plain = probe.apply_chat_template(messages[:1], tokenize=False, add_generation_prompt=True)
+    return [rendered, plain]
+
+
+def build_tool_tokenizer(template: str = "qwen2_5", corpus: Iterable[str] | None = None, vocab_size: int = 700):
+    """A byte-level BPE tokenizer that TRL accepts for ``tools=`` and ``environment_factory=``.
+
+    Its chat template is TRL's copy of the Qwen2.5 (``"qwen2_5"``) or Qwen3 (``"qwen3"``) template, read from the
+    installed trl package (:func:`trl_chat_template`), so trl's ``add_response_schema`` recognises it and parses
+    ``<tool_call>{json}</tool_call>`` blocks of generated text into tool calls. ``<|im_start|>``, ``<|im_end|>`` and
+    ``<|endoftext|>`` are special tokens (EOS ``<|im_end|>``, pad ``<|endoftext|>``); Qwen's tool and reasoning tags
+    (:data:`TOOL_TOKENS`) are single non-special tokens. The BPE is trained on the built-in corpus, ``corpus`` and
+    renderings of a tool conversation by the template, so a prompt with a tool schema stays a few hundred tokens.
+    """
+    chat_template = trl_chat_template(template)
+    texts = _tool_conversation_texts(chat_template) + list(corpus or ())
+    tokenizer = build_bpe_tokenizer(texts, vocab_size=vocab_size, split_digits=True, extra_tokens=TOOL_TOKENS)
+    tokenizer.chat_template = chat_template
+    return tokenizer
+
+
+def save_tiny_tool_model(path: str | os.PathLike, template: str = "qwen2_5", tokenizer=None, **model_kwargs) -> str:
+    """Save a tiny Qwen2 model with a tool-calling tokenizer (:func:`build_tool_tokenizer`) to ``path``.
+
+    The model accepts up to 2048 positions: TRL drops a tool result that would make the sequence reach
+    ``max_position_embeddings``, and a prompt rendered with tool schemas is longer than a plain one.
+    """
+    tokenizer = tokenizer if tokenizer is not None else build_tool_tokenizer(template)
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    model = build_tiny_model(tokenizer, **model_kwargs)
+    model.config.max_position_embeddings = _TOOL_CORPUS_MAX_TOKENS
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    logger.info("saved a tiny tool-calling %s-parameter model to %s", f"{model.num_parameters():,}", path)
+    return str(path)
