@@ -17,6 +17,10 @@ calls, bounded length, bounded powers. Anything it cannot read is not counted, i
 A step without any equation is not graded: it gets ``no_equation`` (default ``None``, which the trainer treats as
 "no signal" — the step contributes no advantage of its own). Pass ``no_equation=0.5`` (or any float) to score such
 steps with a constant instead.
+
+``reference_steps`` checks the results a step states against a reference solution instead (a dataset column, default
+``reference``): 1.0 when the step's result is one of the reference's intermediate results, 0.0 when it is not, None when
+the step states no result. See :class:`ReferenceSteps` for what counts as a result and how numbers are compared.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from ._utils import RewardError, check_step_inputs
+from ._utils import RewardError, check_step_inputs, column
 from .registry import register_reward
 
 MAX_EXPRESSION_CHARS = 200
@@ -302,4 +306,104 @@ class ArithmeticSteps:
             if isinstance(completion_steps, str) or not all(isinstance(s, str) for s in completion_steps):
                 raise RewardError(name, "steps[i] must be a list of strings", i)
             out.append([self.score_step(s) for s in completion_steps])
+        return out
+
+
+# ------------------------------------------------------------------------------------------------- reference_steps
+_EQUALS = re.compile(r"(?<![<>=!])=(?![=>])")
+_RESULT = re.compile(r"\s*(?:\*\*\s*)?(-\s*)?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)")
+_FINAL_ANSWER = re.compile(r"####\s*(-\s*)?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)")
+
+
+def _literal(sign: str | None, digits: str) -> Fraction | None:
+    try:
+        value = _Parser.number(digits)
+    except UnsupportedExpression:
+        return None
+    return -value if sign else value
+
+
+def stated_results(text: str) -> list[Fraction]:
+    """Every result ``text`` states, in order: the number right after each ``=`` (GSM8K's ``<<48/2=24>>`` included),
+    then the number of a ``#### 72`` line. Numbers are normalised as :class:`ReferenceSteps` describes."""
+    text = normalize(text)
+    results = []
+    for match in _EQUALS.finditer(text):
+        number = _RESULT.match(text, match.end())
+        if number is not None:
+            value = _literal(*number.groups())
+            if value is not None:
+                results.append(value)
+    for match in _FINAL_ANSWER.finditer(text):
+        value = _literal(*match.groups())
+        if value is not None:
+            results.append(value)
+    return results
+
+
+def step_result(step: str) -> Fraction | None:
+    """The result one step states: the number after its last ``=`` that has one, else the number of a ``####`` line,
+    else None."""
+    text = normalize(step)
+    for match in reversed(list(_EQUALS.finditer(text))):
+        number = _RESULT.match(text, match.end())
+        if number is not None:
+            value = _literal(*number.groups())
+            if value is not None:
+                return value
+    final = [m for m in _FINAL_ANSWER.finditer(text)]
+    return _literal(*final[-1].groups()) if final else None
+
+
+@register_reward("reference_steps", level="step")
+class ReferenceSteps:
+    """Per step: 1.0 if its stated result is among the reference solution's results, else 0.0 (no result: not graded).
+
+    No PRM needed: the reference (a dataset column, ``reference_column``, default ``reference``) is a worked solution
+    such as GSM8K's ``answer`` (``48/2 = <<48/2=24>>24 ...`` lines and a ``#### 72`` line) or plain ``a op b = c``
+    lines. Its intermediate results are every number that follows an ``=`` (so the results of GSM8K's calculator
+    annotations ``<<a*b=c>>`` too) and the number of its ``####`` line; they form a set (order and repetition ignored).
+
+    A step's result is the number after its last ``=`` (``Natalia sold 48/2 = <<48/2=24>>24 clips`` → 24,
+    ``14-5=9</think><answer>9</answer>`` → 9), or, with no ``=`` followed by a number, the number of a ``#### x``
+    line. A step with neither states no result and is not graded (None); a reference that states no result, or is
+    None, leaves every step of its completions ungraded.
+
+    Numbers are read exactly (fractions, never floats, never ``eval``) and normalised: thousands separators go
+    (``1,300`` = ``1300``), trailing zeros do not matter (``5.0`` = ``5``, ``144.00`` = ``144``, ``.4`` = ``0.4``),
+    currency and units around the number are ignored (``$1,300``, ``\\$5``, ``12 cm``, ``20%`` → 20: a percent sign is
+    a unit here, not a division by 100), a leading ``-`` (or ``−``) is a sign. Decimals are compared exactly:
+    ``3.33`` and ``3.333`` are different results. Only the number right after ``=`` counts: ``x = 3 + 4`` states 3.
+
+    Args:
+        reference_column: the dataset column holding the reference solutions (the trainer passes every dataset
+            column to the rewards as a keyword argument).
+    """
+
+    def __init__(self, reference_column: str = "reference"):
+        if not isinstance(reference_column, str) or not reference_column:
+            raise ValueError(
+                f"reward 'reference_steps': reference_column must be a non-empty column name, got {reference_column!r}"
+            )
+        self.reference_column = reference_column
+        self.__name__ = "reference_steps"
+
+    def __call__(self, steps: Sequence[Sequence[str]] | None = None, completions: Any = None, **kwargs: Any):
+        name = self.__name__
+        check_step_inputs(name, steps, completions)
+        references = column(kwargs, self.reference_column, len(steps), name)
+        out = []
+        for i, (completion_steps, reference) in enumerate(zip(steps, references)):
+            if isinstance(completion_steps, str) or not all(isinstance(s, str) for s in completion_steps):
+                raise RewardError(name, "steps[i] must be a list of strings", i)
+            if reference is not None and not isinstance(reference, str):
+                raise RewardError(
+                    name, f"column '{self.reference_column}' must hold strings, got {type(reference).__name__}", i
+                )
+            known = set(stated_results(reference)) if reference else set()
+            row = []
+            for step in completion_steps:
+                result = step_result(step) if known else None
+                row.append(None if result is None else float(result in known))
+            out.append(row)
         return out
