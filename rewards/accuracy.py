@@ -2,32 +2,65 @@
 
 Grading one completion against its gold answer (``solution`` column by default):
 
-1. **Answer extraction** (in the trainer process, plain string scanning): the content of the last
-   ``<answer>…</answer>`` block if there is one, then inside it (or in the whole text) the content of the last
-   ``\\boxed{…}`` / ``\\fbox{…}``. A boxed content, or a short answer-tag content that is not prose, is parsed as one
-   LaTeX expression; answer-tag prose ("The answer is 12.") is searched by math-verify with its default targets;
-   a completion with neither tag nor box goes to math-verify whole, configured as TRL's ``accuracy_reward``
-   (LaTeX answers only, boxed first).
-2. **Gold parsing**: a gold with LaTeX delimiters (``$``, ``\\(``, ``\\[``, ``\\boxed``) is parsed as written; a bare
-   gold (``\\frac{1}{3}``, ``[1, 2)``, ``2\\sqrt{2}``) is parsed as one LaTeX expression (math-verify alone would read
-   ``2\\sqrt{2}`` as ``2`` and ``(-\\infty, 3]`` as ``3``), falling back to math-verify's default extraction. A GSM8K
-   gold ``"... #### 72"`` is reduced to ``72``. A gold from which math-verify extracts no mathematical object (only
-   a raw-string fallback, or nothing) gives ``None`` for its samples (the trainer skips them), never 0.
-3. **Comparison**: ``math_verify.verify(gold, answer)``, gold first (the function is not symmetric). Answers are
-   normalised as golds are, with math-verify's default LaTeX normalisation (units removed, ``\\frac14`` and
-   ``\\sqrt2`` read as ``\\frac{1}{4}`` and ``\\sqrt{2}``); TRL's ``accuracy_reward`` turns the last two fixes off.
+1. **Answer extraction** (in the trainer process, plain string scanning). One final answer is picked and graded;
+   the others never count, so listing candidates cannot raise the reward. With ``answer_format="auto"`` (default),
+   the first rule that applies wins:
 
-Time limit: every (gold, answer) pair is graded in a worker process (:mod:`rewards._pool`); a pair that runs longer
-than ``timeout`` seconds has its worker killed (a replacement is forked from a warm zygote in milliseconds), is
-scored 0.0 and is logged once per call (a worker that dies on a pair is treated the same way). math-verify's own ``signal.alarm`` timeouts are disabled: they only work in the main thread
-and cannot interrupt a C-level big-integer computation such as ``\\boxed{9^{9^{9^{9^{9}}}}}``, which holds the GIL.
+   a. the last ``<answer>…</answer>`` block (tag name configurable) is the region searched by the rules below;
+      without one, the whole completion is;
+   b. the ``\\boxed{…}`` / ``\\fbox{…}`` of the final answer: the last box, together with the boxes written right
+      before it with only separators in between (``\\boxed{1}, \\boxed{2}``, ``\\boxed{1} and \\boxed{2}``), which
+      give one answer, a set or tuple (as math-verify's ``boxed="all"``); earlier boxes separated by prose are
+      intermediate results and are ignored;
+   c. inside an answer tag, a short content that is not prose is the answer as written (``<answer>12</answer>``);
+   d. the last anchored final-answer phrase: ``final answer is``, ``the answer is`` (a parenthesis such as
+      ``the answer (arabic numerals) is`` allowed), ``Answer:``, ``**Answer:**``, ``A:`` at a line start, GSM8K's
+      ``#### x``, ``答案是``, ``答：``; what follows it on its line is the answer: its first ``$…$`` / ``\\(…\\)`` /
+      ``\\[…\\]``, else the phrase itself when it is short math (``x = 4``, ``\\frac{1}{2}``, ``(C)``), else its
+      first number;
+   e. otherwise the last mathematical expression of the region: a number (thousands separators, currency, percent
+      and units allowed: ``$1,300``, ``25%``, ``18 dollars``) or a ``$…$`` / ``\\(…\\)`` / ``\\[…\\]`` span. Outside an
+      answer tag this rule is skipped for a completion that stops mid-sentence (no final punctuation after its last
+      expression), since a truncated completion's last number is an intermediate one.
 
-Speed: a boxed plain number (``-12``, ``0.5``, ``\\frac{3}{4}``) against a plain-number gold is decided in the
+   ``answer_format="boxed"`` keeps the strict behaviour for prompts that demand a box: tag and boxes only (b, c); a
+   tag's prose is searched by math-verify with its default targets, and a completion with neither tag nor box goes
+   to math-verify whole, configured as TRL's ``accuracy_reward`` (LaTeX answers only, boxed first).
+2. **Gold parsing**: a GSM8K gold ``"... #### 72"`` is reduced to ``72``. A choice letter (``\\text{(C)}``, ``(C)``,
+   ``C``; A-E) and a text answer (``\\text{odd}``, ``odd``: a word or ``\\text{…}`` of words) are compared as strings
+   in the trainer process: the answer's letter or words, case and LaTeX text markup ignored, must be the same
+   (math-verify reads ``odd`` as the product ``o·d·d`` and would accept ``dod``). Any other gold with LaTeX delimiters
+   (``$``, ``\\(``, ``\\[``, ``\\boxed``) is parsed as written; a bare gold (``\\frac{1}{3}``, ``[1, 2)``,
+   ``2\\sqrt{2}``, ``x = 4``) is parsed as one LaTeX expression (math-verify alone would read ``2\\sqrt{2}`` as ``2``
+   and ``(-\\infty, 3]`` as ``3``), falling back to math-verify's default extraction. A gold from which math-verify
+   extracts no mathematical object (only a raw-string fallback, or nothing) gives ``None`` for its samples (the
+   trainer skips them), never 0.
+3. **Copy-the-question guard**: when the gold is a plain number (integer or decimal, GSM8K's ``#### 72`` and
+   ``1,300`` included), an answer that is an unevaluated arithmetic expression (``7+6``, ``6 \\times 2``,
+   ``\\frac{26}{2}``, ``2^3``, ``\\sqrt{169}``) scores 0.0: math-verify would accept it as equal to its value, which
+   rewards a policy for copying the arithmetic of the question. Numbers written with separators, units, a currency
+   sign, a percent sign or a trailing ``.0``, negative numbers, and fractions in lowest terms (``3/4`` for
+   ``0.75``) are numbers, not expressions; in an equation (``x = 13``, ``7 + 6 = 13``) the last side is the answer.
+   ``allow_expressions=True`` turns the guard off.
+4. **Comparison**: ``math_verify.verify(gold, answer)``, gold first (the function is not symmetric); equation golds
+   and answers on either side (``x = 4`` against ``4``), intervals, inequalities and sets as math-verify compares
+   them. Answers are normalised as golds are, with math-verify's default LaTeX normalisation (units removed,
+   ``\\frac14`` and ``\\sqrt2`` read as ``\\frac{1}{4}`` and ``\\sqrt{2}``); TRL's ``accuracy_reward`` turns the
+   last two fixes off.
+
+Time limit: every (gold, answer) pair that needs math-verify is graded in a worker process (:mod:`rewards._pool`);
+a pair that runs longer than ``timeout`` seconds has its worker killed (a replacement is forked from a warm zygote
+in milliseconds), is scored 0.0 and is logged once per call (a worker that dies on a pair is treated the same way).
+math-verify's own ``signal.alarm`` timeouts are disabled: they only work in the main thread and cannot interrupt a
+C-level big-integer computation such as ``\\boxed{9^{9^{9^{9^{9}}}}}``, which holds the GIL.
+
+Speed: a plain-number answer (``-12``, ``0.5``, ``\\frac{3}{4}``) against a plain-number gold is decided in the
 trainer process without math-verify when the answer is certain (exactly equal values: 1.0; two different integers:
-0.0; anything else, e.g. ``0.333333`` against ``\\frac{1}{3}``, goes to math-verify); the rest is graded by workers
-in parallel (one per CPU core by default, shared between all ``accuracy`` instances and started once); identical
-(gold, extracted answer) pairs within a call are graded once; the answers of one gold go preferably to the same
-worker, which parses that gold once and caches it (the G completions of a prompt share one gold).
+0.0; anything else, e.g. ``0.333333`` against ``\\frac{1}{3}``, goes to math-verify), and so are choice letters,
+text answers, guarded expressions and completions without an answer; the rest is graded by workers in parallel
+(one per CPU core by default, shared between all ``accuracy`` instances and started once); identical (gold,
+extracted answer) pairs within a call are graded once; the answers of one gold go preferably to the same worker,
+which parses that gold once and caches it (the G completions of a prompt share one gold).
 """
 
 from __future__ import annotations
@@ -36,15 +69,17 @@ import logging
 import re
 from collections.abc import Sequence
 from fractions import Fraction
+from math import gcd
 from typing import Any
 
 from ._pool import CRASH, OK, TIMEOUT, get_pool
-from ._utils import RewardError, column, completion_texts
+from ._utils import RewardError, check_choice, column, completion_texts
 from .registry import register_reward
 
 logger = logging.getLogger(__name__)
 
-BOXED, ANSWER_TEXT, TEXT = "boxed", "answer_text", "text"
+BOXED, ANSWER_TEXT, TEXT, NO_ANSWER = "boxed", "answer_text", "text", "none"
+ANSWER_FORMATS = ("auto", "boxed")
 _PRELOAD = ("rewards.accuracy:warm_up",)
 _GOLD_CACHE: dict[str, list] = {}
 _GOLD_CACHE_SIZE = 4096
@@ -52,13 +87,16 @@ _DELIMITED = re.compile(r"\$|\\\(|\\\[|\\boxed|\\fbox")
 _PROSE = re.compile(r"(?<![\\a-zA-Z])(?:[a-zA-Z]{3,}|[a-zA-Z]{2}\s+[a-zA-Z]{2,})")
 _LATEX_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox|operatorname)\s*\{[^{}]*\}|\\[a-zA-Z]+")
 
+# ------------------------------------------------------------------------------------------------ boxes
 
-def last_boxed(text: str) -> str | None:
-    """Content of the last ``\\boxed{...}`` or ``\\fbox{...}`` in ``text`` (braces balanced, ``\\{`` skipped)."""
-    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    while start >= 0:
-        body = start + (6 if text.startswith("\\boxed", start) else 5)
-        i = body
+
+def _box_spans(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, content)`` of every ``\\boxed{...}`` / ``\\fbox{...}`` (braces balanced, ``\\{`` skipped) and
+    ``\\boxed 5`` (a box without braces: the next token), in order."""
+    spans = []
+    for match in re.finditer(r"\\boxed|\\fbox", text):
+        start = match.start()
+        i = match.end()
         while i < len(text) and text[i] == " ":
             i += 1
         if i < len(text) and text[i] == "{":
@@ -73,14 +111,40 @@ def last_boxed(text: str) -> str | None:
                 elif ch == "}":
                     depth -= 1
                     if depth == 0:
-                        return text[i + 1 : j]
+                        spans.append((start, j + 1, text[i + 1 : j]))
+                        break
                 j += 1
-        elif body < i < len(text):
-            match = re.match(r"[^\s$]+", text[i:])
-            if match:
-                return match.group(0)
-        start = max(text.rfind("\\boxed", 0, start), text.rfind("\\fbox", 0, start))
-    return None
+        elif match.end() < i < len(text):
+            token = re.match(r"[^\s$]+", text[i:])
+            if token:
+                spans.append((start, i + token.end(), token.group(0)))
+    return [s for k, s in enumerate(spans) if k == 0 or s[0] >= spans[k - 1][1]]
+
+
+def last_boxed(text: str) -> str | None:
+    """Content of the last ``\\boxed{...}`` or ``\\fbox{...}`` in ``text`` (braces balanced, ``\\{`` skipped)."""
+    spans = _box_spans(text)
+    return spans[-1][2] if spans else None
+
+
+_BOX_SEPARATOR = re.compile(
+    r"[\s,;$]*(?:(?:and|or|&|\\quad|\\qquad|\\text\s*\{\s*(?:and|or|,)?\s*\}|\\\\|\\,)[\s,;$]*)?", re.IGNORECASE
+)
+
+
+def final_boxes(text: str) -> list[str]:
+    """The box contents of the final answer: the last box and those right before it with only separators between
+    (commas, ``and``, ``or``, ``$``, spacing); empty when ``text`` has no box."""
+    spans = _box_spans(text)
+    if not spans:
+        return []
+    group = [spans[-1]]
+    for span in reversed(spans[:-1]):
+        gap = text[span[1] : group[0][0]]
+        if not _BOX_SEPARATOR.fullmatch(gap):
+            break
+        group.insert(0, span)
+    return [content.strip() for _, _, content in group]
 
 
 def _strip_delimiters(text: str) -> str:
@@ -91,12 +155,112 @@ def _strip_delimiters(text: str) -> str:
     return text
 
 
-def extract_answer(text: str, answer_tag: str | None = "answer") -> tuple[str, str]:
-    """``(source, mode)`` to grade for one completion text.
+# ------------------------------------------------------------------------------ plain-text final answers
 
-    ``mode`` is ``"boxed"`` (``source`` is one LaTeX expression), ``"answer_text"`` (``source`` is the prose inside
-    the answer tag, searched with math-verify's default targets) or ``"text"`` (``source`` is the whole completion,
-    searched as TRL's ``accuracy_reward`` does).
+_ANCHOR = re.compile(
+    r"answer\s*(?:\([^()\n]{0,40}\)\s*)?(?:is\b|:)\s*:?"
+    r"|(?m:^[ \t>*]*A\s*:)"
+    r"|####"
+    r"|答案(?:是|为|：|:)|(?<![\u4e00-\u9fff])答\s*(?:：|:)",
+    re.IGNORECASE,
+)
+_MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+_NUMBER_TOKEN = re.compile(
+    r"(?<![\w.\\])(?P<sign>[-−–](?=\s*(?:\\?\$|€|£)?\s*\d))?\s*(?P<currency>\\?\$|€|£|¥)?\s*(?P<sign2>[-−])?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:\s*/\s*\d+(?![\d.]))?)(?![\w.]*\d)"
+    r"(?P<percent>\s*(?:\\?%|percent\b))?"
+)
+_TERMINAL = re.compile(r"[.!?。)\]}$*\"'»”]\s*$|\\\]\s*$|\\\)\s*$")
+_MAX_PHRASE = 300
+
+
+def _number_source(match: re.Match) -> str:
+    """A number token as one LaTeX expression: separators and currency dropped, percent kept as ``\\%``."""
+    num = re.sub(r"\s+", "", match.group("num"))
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", num):
+        num = num.replace(",", "")
+    sign = "-" if (match.group("sign") or match.group("sign2")) else ""
+    return sign + num + ("\\%" if match.group("percent") else "")
+
+
+def _math_tokens(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, source)`` of the mathematical expressions of ``text`` in order: ``$…$`` / ``\\(…\\)`` /
+    ``\\[…\\]`` spans, and numbers outside them (GSM8K's ``<<48/2=24>>`` calculator notes skipped)."""
+    tokens = []
+    covered = []
+    for match in _MATH_SPAN.finditer(text):
+        content = next(g for g in match.groups() if g is not None).strip()
+        covered.append((match.start(), match.end()))
+        if content:
+            tokens.append((match.start(), match.end(), content))
+    plain = re.sub(r"<<[^<>]*>>", lambda m: " " * len(m.group(0)), text)
+    for match in _NUMBER_TOKEN.finditer(plain):
+        if any(a <= match.start() < b for a, b in covered):
+            continue
+        tokens.append((match.start(), match.end(), _number_source(match)))
+    return sorted(tokens)
+
+
+def _is_prose(text: str) -> bool:
+    return bool(_PROSE.search(_LATEX_TEXT.sub(" ", text)))
+
+
+def _phrase_answer(content: str) -> str | None:
+    """The answer written after an anchored final-answer phrase (``content`` runs to the end of its line)."""
+    content = content.strip().strip("*").strip().replace("。", ". ")
+    if not content:
+        return None
+    span = _MATH_SPAN.search(content)
+    if span is not None:
+        return next(g for g in span.groups() if g is not None).strip() or None
+    sentence = re.split(r"(?<=[^\d\s])\.(?:\s|$)|\.\s|;\s|\s—\s", content, maxsplit=1)[0].strip().rstrip(".").strip()
+    bare = re.sub(r"(?:\s+[a-zA-Z]+\.?)+$", "", sentence).strip()
+    if bare and not _is_prose(bare) and re.search(r"[\w\\]", bare):
+        number = _NUMBER_TOKEN.fullmatch(bare.strip())
+        return _number_source(number) if number else bare
+    for match in _NUMBER_TOKEN.finditer(sentence):
+        return _number_source(match)
+    if sentence and len(sentence) <= 60:
+        return sentence
+    return None
+
+
+def phrase_answer(text: str) -> str | None:
+    """The answer after the last anchored final-answer phrase of ``text`` (rule d), or None."""
+    anchors = list(_ANCHOR.finditer(text))
+    for anchor in reversed(anchors):
+        line = text[anchor.end() : anchor.end() + _MAX_PHRASE].split("\n", 1)[0]
+        if not line.strip() and text[anchor.end() :].lstrip(" \t").startswith("\n"):
+            line = text[anchor.end() :].lstrip().split("\n", 1)[0][:_MAX_PHRASE]
+        answer = _phrase_answer(line)
+        if answer is not None:
+            return answer
+    return None
+
+
+def last_expression(text: str, closed: bool) -> str | None:
+    """The last mathematical expression of ``text`` (rule e). ``closed``: ``text`` is a whole region (an answer
+    tag's content); otherwise a completion that does not end with final punctuation after its last expression is
+    taken as truncated and gives None."""
+    tokens = _math_tokens(text)
+    if not tokens:
+        return None
+    start, end, source = tokens[-1]
+    if not closed:
+        tail = text[end:].rstrip()
+        if tail and not _TERMINAL.search(tail):
+            return None
+    return source
+
+
+def extract_answer(text: str, answer_tag: str | None = "answer", answer_format: str = "boxed") -> tuple[str, str]:
+    """``(source, mode)`` to grade for one completion text (see the module docstring for the rules).
+
+    ``mode`` is ``"boxed"`` (``source`` is one LaTeX expression), ``"answer_text"`` (``answer_format="boxed"``
+    only: ``source`` is the prose inside the answer tag, searched with math-verify's default targets), ``"text"``
+    (``answer_format="boxed"`` only: ``source`` is the whole completion, searched as TRL's ``accuracy_reward``
+    does) or ``"none"`` (no answer found: scored 0.0). This helper defaults to ``answer_format="boxed"``; the
+    ``accuracy`` reward defaults to ``"auto"``.
     """
     region = None
     if answer_tag:
@@ -105,15 +269,30 @@ def extract_answer(text: str, answer_tag: str | None = "answer") -> tuple[str, s
             open_ = text.rfind(f"<{answer_tag}>", 0, close)
             if open_ >= 0:
                 region = text[open_ + len(answer_tag) + 2 : close]
-    boxed = last_boxed(region if region is not None else text)
-    if boxed is not None:
-        return boxed.strip(), BOXED
-    if region is None:
-        return text, TEXT
-    content = region.strip().rstrip(".").strip()
-    if _DELIMITED.search(content) or _PROSE.search(_LATEX_TEXT.sub(" ", content)):
-        return content, ANSWER_TEXT
-    return _strip_delimiters(content), BOXED
+    scope = region if region is not None else text
+    boxes = final_boxes(scope)
+    if boxes:
+        return ", ".join(boxes), BOXED
+    if answer_format == "boxed":
+        if region is None:
+            return text, TEXT
+        content = region.strip().rstrip(".").strip()
+        if _DELIMITED.search(content) or _is_prose(content):
+            return content, ANSWER_TEXT
+        return _strip_delimiters(content), BOXED
+    if region is not None:
+        content = region.strip().rstrip(".").strip()
+        if content and not _DELIMITED.search(content) and not _is_prose(content):
+            return content, BOXED
+    answer = phrase_answer(scope)
+    if answer is None:
+        answer = last_expression(scope, closed=region is not None)
+    if answer is None:
+        return "", NO_ANSWER
+    return _strip_delimiters(answer), BOXED
+
+
+# ------------------------------------------------------------------------------------------- gold forms
 
 
 def _math_verify():
@@ -152,13 +331,131 @@ def simple_number(text: str) -> tuple[Fraction, bool] | None:
     return (-value if sign else value), literal
 
 
+_PLAIN_GOLD = re.compile(r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_CHOICE = re.compile(r"\(?\s*([A-E])\s*\)?")
+_TEXT_WRAP = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox)\s*\{([^{}]*)\}")
+_WORDS = re.compile(r"[A-Za-z][A-Za-z' -]*[A-Za-z]")
+
+
+def plain_number_gold(gold: str) -> bool:
+    """True for a gold that is a plain integer or decimal (``72``, ``-3``, ``0.5``, ``1,300``, ``#### 72``)."""
+    text = _strip_delimiters(_gold_text(gold)).replace("\\$", "").replace("$", "").strip()
+    return bool(_PLAIN_GOLD.fullmatch(text))
+
+
+def _unwrap_text(text: str) -> str:
+    text = _strip_delimiters(text.strip())
+    previous = None
+    while previous != text:
+        previous = text
+        text = _TEXT_WRAP.sub(lambda m: m.group(1), text)
+        text = _strip_delimiters(text.strip())
+    return text.strip()
+
+
+def choice_gold(gold: str) -> str | None:
+    """The letter of a multiple-choice gold (``\\text{(C)}``, ``(C)``, ``C``; A-E), else None."""
+    match = _CHOICE.fullmatch(_unwrap_text(_gold_text(gold)))
+    return match.group(1) if match else None
+
+
+def text_gold(gold: str) -> str | None:
+    """The words of a text gold (``\\text{odd}``, ``\\text{no solution}``, or one bare word of 3+ letters such as
+    ``odd``), lower-cased, else None."""
+    raw = _gold_text(gold)
+    inner = _strip_delimiters(raw)
+    wrapped = _TEXT_WRAP.fullmatch(inner)
+    words = _unwrap_text(raw)
+    if not _WORDS.fullmatch(words):
+        return None
+    if wrapped is None and not re.fullmatch(r"[A-Za-z]{3,}", words):
+        return None
+    return re.sub(r"\s+", " ", words).lower()
+
+
+def _answer_words(source: str) -> str:
+    text = _unwrap_text(source)
+    text = re.sub(r"^(?:the\s+answer\s+is|it\s+is|answer\s*:)\s*", "", text, flags=re.IGNORECASE)
+    text = text.strip().strip(".,;:!\"'").strip()
+    return re.sub(r"\s+", " ", text).lower()
+
+
+def _answer_choice(source: str) -> str | None:
+    text = _unwrap_text(source).strip()
+    match = (
+        re.fullmatch(r"\(?\s*([A-E])\s*\)?\.?", text)
+        or re.match(r"\(\s*([A-E])\s*\)", text)
+        or re.match(r"([A-E])[.):](?:\s|$)", text)
+    )
+    return match.group(1) if match else None
+
+
+# ---------------------------------------------------------------------------------- copy-the-question guard
+
+_UNIT_GROUPS = re.compile(r"\\(?:text|textbf|textit|mathrm|mbox|operatorname)\s*\{[^{}]*\}|\^\s*\{?\\circ\}?|°")
+_SPACING = re.compile(r"\\[,!;:> ]|~|\\quad|\\qquad|\\left|\\right")
+_OPERATOR = re.compile(r"(?<=\S)\s*(?:[+\-*/×·÷^!−]|\\times|\\cdot|\\div|\\pm|\\ast)|\\[dt]?frac|\\sqrt|\\binom|\\choose")
+
+
+def _value_side(source: str) -> str:
+    text = _UNIT_GROUPS.sub(" ", source)
+    text = _SPACING.sub(" ", text)
+    text = text.replace("\\$", "").replace("$", "").replace("\\%", "").replace("%", "")
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+    text = re.split(r"=|\\approx|≈", text)[-1]
+    text = re.sub(r"(?:\s+[a-zA-Z]+\.?)+\s*$", "", text).strip()
+    return text.rstrip(".").strip()
+
+
+def _lowest_terms_fraction(text: str) -> bool:
+    match = re.fullmatch(
+        r"[-−]?\s*(?:\\[dt]?frac\s*(?:\{\s*(\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))|(\d+)\s*/\s*(\d+))", text
+    )
+    if match is None:
+        return False
+    num, den = [int(g) for g in match.groups() if g is not None]
+    return den > 1 and gcd(num, den) == 1
+
+
+def is_unevaluated_expression(source: str) -> bool:
+    """True when the answer is arithmetic left undone (``7+6``, ``6 \\times 2``, ``\\frac{26}{2}``, ``2^3``,
+    ``\\sqrt{169}``): an operator or a function of numbers in what remains once units, currency, percent signs,
+    thousands separators and all but the last side of an equation are removed. A number, a negative number and a
+    fraction in lowest terms are not expressions."""
+    text = _value_side(source)
+    if not re.search(r"\d", text):
+        return False
+    if re.fullmatch(r"[-−]?\s*\d+(?:\.\d+)?", text) or _lowest_terms_fraction(text):
+        return False
+    return bool(_OPERATOR.search(text))
+
+
+def rule_grade(gold: str, source: str, mode: str, allow_expressions: bool = False) -> tuple[float, str] | None:
+    """``(score, reason)`` decided in the trainer process without math-verify, else None: no answer (0.0), a choice
+    letter or text gold (string comparison), an unevaluated expression against a plain-number gold (0.0 unless
+    ``allow_expressions``)."""
+    if mode == NO_ANSWER:
+        return 0.0, "[no answer]"
+    if mode != BOXED:
+        return None
+    letter = choice_gold(gold)
+    if letter is not None:
+        return float(_answer_choice(source) == letter), "[choice]"
+    words = text_gold(gold)
+    if words is not None:
+        return float(_answer_words(source) == words), "[text]"
+    if not allow_expressions and plain_number_gold(gold) and is_unevaluated_expression(source):
+        return 0.0, "[expression]"
+    return None
+
+
 def fast_grade(gold: str, source: str, mode: str) -> float | None:
     """The score of a pair of plain numbers without math-verify, when it is certain: 1.0 for exactly equal values,
     0.0 for two different integer literals; None (ask math-verify) otherwise, e.g. ``1/3`` vs ``0.333333``, which
     math-verify accepts by rounding."""
     if mode != BOXED:
         return None
-    g, a = simple_number(_gold_text(gold)), simple_number(source)
+    g, a = simple_number(re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", _gold_text(gold))), simple_number(source)
     if g is None or a is None:
         return None
     if g[0] == a[0]:
@@ -187,9 +484,11 @@ def _parse_gold(gold: str) -> list:
     return parsed
 
 
-def grade(gold: str, source: str, mode: str) -> tuple[float | None, str]:
+def grade(gold: str, source: str, mode: str, allow_expressions: bool = True) -> tuple[float | None, str]:
     """Grade one extracted answer against one gold (runs in a worker process). Returns ``(score, parsed answer)``;
-    the score is ``None`` when the gold does not parse."""
+    the score is ``None`` when the gold does not parse. Without ``allow_expressions``, an answer math-verify found
+    in prose (modes ``answer_text`` / ``text``) that is an unevaluated expression scores 0.0 against a plain-number
+    gold."""
     mv = _math_verify()
     gold_parsed = _parse_gold(gold)
     if not gold_parsed:
@@ -205,6 +504,13 @@ def grade(gold: str, source: str, mode: str) -> tuple[float | None, str]:
         answer = mv.parse(source, extraction_config=[latex], extraction_mode="first_match", parsing_timeout=None)
     if not answer:
         return 0.0, "[unparsable]"
+    if (
+        mode != BOXED
+        and not allow_expressions
+        and plain_number_gold(gold)
+        and is_unevaluated_expression(str(answer[-1]))
+    ):
+        return 0.0, "[expression]"
     correct = mv.verify(gold_parsed, answer, timeout_seconds=None)
     return float(correct), str(answer[-1])
 
@@ -242,6 +548,11 @@ class Accuracy:
         answer_tag: name of the answer tag whose content is preferred (``None``: ignore tags).
         memory_limit_mb: address-space limit per worker (0: none); a runaway computation then fails fast with
             MemoryError and is scored 0.0.
+        answer_format: ``"auto"`` finds the final answer in tags, boxes, final-answer phrases (``The answer is
+            18.``, ``#### 18``, ``A: 18``) or the last expression; ``"boxed"`` reads tags and boxes only (for
+            prompts that demand a box).
+        allow_expressions: accept an unevaluated arithmetic expression (``7+6``) against a plain-number gold
+            (``13``); off by default, so that copying the question's arithmetic is not rewarded.
     """
 
     def __init__(
@@ -251,16 +562,23 @@ class Accuracy:
         num_workers: int | None = None,
         answer_tag: str | None = "answer",
         memory_limit_mb: int = 4096,
+        answer_format: str = "auto",
+        allow_expressions: bool = False,
     ):
         if not timeout or timeout <= 0:
             raise ValueError(f"reward 'accuracy': timeout must be a positive number of seconds, got {timeout!r}")
         if num_workers is not None and int(num_workers) < 1:
             raise ValueError(f"reward 'accuracy': num_workers must be >= 1 or None, got {num_workers!r}")
+        check_choice("accuracy", "answer_format", answer_format, ANSWER_FORMATS)
+        if not isinstance(allow_expressions, bool):
+            raise ValueError(f"reward 'accuracy': allow_expressions must be True or False, got {allow_expressions!r}")
         self.solution_column = solution_column
         self.timeout = float(timeout)
         self.num_workers = num_workers
         self.answer_tag = answer_tag
         self.memory_limit_mb = int(memory_limit_mb)
+        self.answer_format = answer_format
+        self.allow_expressions = allow_expressions
         self.__name__ = "accuracy"
 
     @property
@@ -281,16 +599,19 @@ class Accuracy:
                 continue
             if not isinstance(gold, (str, int, float)):
                 raise RewardError(name, f"gold answer must be a str or a number, got {type(gold).__name__}", i)
-            source, mode = extract_answer(text, self.answer_tag)
+            source, mode = extract_answer(text, self.answer_tag, self.answer_format)
             keys.append((str(gold), source, mode))
         outcomes: dict[tuple[str, str, str], tuple[str, Any]] = {}
         for key in dict.fromkeys(k for k in keys if k is not None):
-            score = fast_grade(*key)
-            if score is not None:
-                outcomes[key] = (OK, (score, key[1]))
+            decided = rule_grade(*key, allow_expressions=self.allow_expressions)
+            if decided is None:
+                score = fast_grade(*key)
+                decided = None if score is None else (score, key[1])
+            if decided is not None:
+                outcomes[key] = (OK, decided)
         pending = [k for k in dict.fromkeys(k for k in keys if k is not None) if k not in outcomes]
         if pending:
-            calls = [(grade, key) for key in pending]
+            calls = [(grade, (*key, self.allow_expressions)) for key in pending]
             outcomes.update(zip(pending, self.pool.run(calls, timeout=self.timeout, keys=[k[0] for k in pending])))
         rewards: list[float | None] = []
         parsed: list[str] = []

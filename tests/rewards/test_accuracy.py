@@ -87,8 +87,10 @@ def accuracy():
 
 @pytest.fixture(scope="module")
 def strict_accuracy(accuracy):
-    """The same shared pool (warm), with the short timeout the adversarial tests measure against."""
-    return get_reward("accuracy", timeout=TIMEOUT, num_workers=2)
+    """The same shared pool (warm), with the short timeout the adversarial tests measure against. The adversarial
+    answers are unevaluated powers graded against plain-number golds, which the copy-the-question guard would score
+    0.0 without math-verify; ``allow_expressions=True`` sends them to the workers, whose timeout is under test."""
+    return get_reward("accuracy", timeout=TIMEOUT, num_workers=2, allow_expressions=True)
 
 
 def test_table_of_answers(accuracy):
