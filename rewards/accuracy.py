@@ -183,19 +183,26 @@ def _number_source(match: re.Match) -> str:
     return sign + num + ("\\%" if match.group("percent") else "")
 
 
-def _math_tokens(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, source)`` of the mathematical expressions of ``text`` in order: ``$…$`` / ``\\(…\\)`` /
-    ``\\[…\\]`` spans, and numbers outside them (GSM8K's ``<<48/2=24>>`` calculator notes skipped)."""
-    tokens = []
-    covered = []
+def _math_spans(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, content)`` of the ``$$…$$`` / ``$…$`` / ``\\(…\\)`` / ``\\[…\\]`` spans of ``text``; a ``$…$``
+    whose content is prose is two currency signs (``$125 from the sale and $96``), not math."""
+    spans = []
     for match in _MATH_SPAN.finditer(text):
         content = next(g for g in match.groups() if g is not None).strip()
-        covered.append((match.start(), match.end()))
-        if content:
-            tokens.append((match.start(), match.end(), content))
+        if match.group(2) is not None and _is_prose(content):
+            continue
+        spans.append((match.start(), match.end(), content))
+    return spans
+
+
+def _math_tokens(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, source)`` of the mathematical expressions of ``text`` in order: math spans, and numbers
+    outside them (GSM8K's ``<<48/2=24>>`` calculator notes skipped)."""
+    spans = _math_spans(text)
+    tokens = [span for span in spans if span[2]]
     plain = re.sub(r"<<[^<>]*>>", lambda m: " " * len(m.group(0)), text)
     for match in _NUMBER_TOKEN.finditer(plain):
-        if any(a <= match.start() < b for a, b in covered):
+        if any(a <= match.start() < b for a, b, _ in spans):
             continue
         tokens.append((match.start(), match.end(), _number_source(match)))
     return sorted(tokens)
@@ -206,36 +213,53 @@ def _is_prose(text: str) -> bool:
 
 
 def _phrase_answer(content: str) -> str | None:
-    """The answer written after an anchored final-answer phrase (``content`` runs to the end of its line)."""
-    content = content.strip().strip("*").strip().replace("。", ". ")
+    """The answer written after an anchored final-answer phrase (``content``: the rest of its line, or the next
+    lines when that is blank)."""
+    content = content.replace("。", ". ").strip().strip("*_").strip()
+    content = re.sub(r"^(\S+?)_{2,}(?=[\s.]|$)", r"\1", content)
     if not content:
         return None
-    span = _MATH_SPAN.search(content)
-    if span is not None:
-        return next(g for g in span.groups() if g is not None).strip() or None
-    sentence = re.split(r"(?<=[^\d\s])\.(?:\s|$)|\.\s|;\s|\s—\s", content, maxsplit=1)[0].strip().rstrip(".").strip()
+    spans = _math_spans(content)
+    if spans and spans[0][0] == 0:
+        return spans[0][2] or None
+    line = content.split("\n", 1)[0]
+    sentence = re.split(r"(?<=[^\d\s])\.(?:\s|$)|\.\s|;\s|\s—\s", line, maxsplit=1)[0].strip().rstrip(".").strip("*_ ")
     bare = re.sub(r"(?:\s+[a-zA-Z]+\.?)+$", "", sentence).strip()
-    if bare and not _is_prose(bare) and re.search(r"[\w\\]", bare):
-        number = _NUMBER_TOKEN.fullmatch(bare.strip())
+    if bare and "$" not in bare and not _is_prose(bare) and re.search(r"[\w\\]", bare):
+        number = _NUMBER_TOKEN.fullmatch(bare)
         return _number_source(number) if number else bare
+    candidates = [(start, source) for start, _, source in spans if start < len(sentence) and source]
     for match in _NUMBER_TOKEN.finditer(sentence):
-        return _number_source(match)
+        if not any(a <= match.start() < b for a, b, _ in spans):
+            candidates.append((match.start(), _number_source(match)))
+    if candidates:
+        return min(candidates)[1]
     if sentence and len(sentence) <= 60:
         return sentence
     return None
 
 
+def _mathematical(answer: str) -> bool:
+    return bool(re.search(r"\d|\\[a-zA-Z]|^\(?[A-E]\)?$", answer))
+
+
 def phrase_answer(text: str) -> str | None:
-    """The answer after the last anchored final-answer phrase of ``text`` (rule d), or None."""
-    anchors = list(_ANCHOR.finditer(text))
-    for anchor in reversed(anchors):
-        line = text[anchor.end() : anchor.end() + _MAX_PHRASE].split("\n", 1)[0]
-        if not line.strip() and text[anchor.end() :].lstrip(" \t").startswith("\n"):
-            line = text[anchor.end() :].lstrip().split("\n", 1)[0][:_MAX_PHRASE]
-        answer = _phrase_answer(line)
+    """The answer after the last anchored final-answer phrase of ``text`` (rule d), or None. A phrase that only
+    restates the answer in words (``The answer (words) is twenty-seven.``) gives way to the last phrase with a
+    mathematical answer before it; with none, the words are the answer (a text gold such as ``odd``)."""
+    answers = []
+    for anchor in _ANCHOR.finditer(text):
+        rest = text[anchor.end() : anchor.end() + _MAX_PHRASE]
+        line, _, following = rest.partition("\n")
+        answer = _phrase_answer(rest if re.search(r"[A-Za-z0-9\\$]", line) else following)
         if answer is not None:
+            answers.append(answer)
+    if not answers:
+        return None
+    for answer in reversed(answers):
+        if _mathematical(answer):
             return answer
-    return None
+    return answers[-1]
 
 
 def last_expression(text: str, closed: bool) -> str | None:
@@ -337,10 +361,13 @@ _TEXT_WRAP = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox)\s*\{([^{}]
 _WORDS = re.compile(r"[A-Za-z][A-Za-z' -]*[A-Za-z]")
 
 
+def _plain_gold_value(gold: str) -> str:
+    return _strip_delimiters(_gold_text(gold)).replace("\\$", "").replace("$", "").replace("−", "-").strip()
+
+
 def plain_number_gold(gold: str) -> bool:
     """True for a gold that is a plain integer or decimal (``72``, ``-3``, ``0.5``, ``1,300``, ``#### 72``)."""
-    text = _strip_delimiters(_gold_text(gold)).replace("\\$", "").replace("$", "").strip()
-    return bool(_PLAIN_GOLD.fullmatch(text))
+    return bool(_PLAIN_GOLD.fullmatch(_plain_gold_value(gold)))
 
 
 def _unwrap_text(text: str) -> str:
@@ -444,8 +471,13 @@ def rule_grade(gold: str, source: str, mode: str, allow_expressions: bool = Fals
     words = text_gold(gold)
     if words is not None:
         return float(_answer_words(source) == words), "[text]"
-    if not allow_expressions and plain_number_gold(gold) and is_unevaluated_expression(source):
-        return 0.0, "[expression]"
+    if plain_number_gold(gold):
+        percent = re.fullmatch(r"\s*([-−]?\d+(?:\.\d+)?)\s*\\?%\s*", _strip_delimiters(source))
+        if percent is not None:
+            value = Fraction(percent.group(1).replace("−", "-"))
+            return float(value == Fraction(_plain_gold_value(gold).replace(",", ""))), "[percent]"
+        if not allow_expressions and is_unevaluated_expression(source):
+            return 0.0, "[expression]"
     return None
 
 
