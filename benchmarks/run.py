@@ -2,7 +2,7 @@
 
     python -m benchmarks.run [--quick] [--only NAME ...]
 
-NAME is a module's short name (``trainer``, ``rewards``, ``steps``). Each module exposes ``run(quick) -> list[dict]``
+NAME is a module's short name (``trainer``, ``rewards``, ``steps``, ``accuracy_labels``). Each module exposes ``run(quick) -> list[dict]``
 (rows as in :mod:`benchmarks.common`); a module that does not exist yet, or fails, becomes a note row so the table
 is still printed. The table goes to stdout, progress to stderr.
 """
@@ -28,7 +28,7 @@ from benchmarks.common import format_table, machine_line, note_row  # noqa: E402
 logger = logging.getLogger(__name__)
 table_logger = logging.getLogger("benchmarks.table")
 
-MODULES = ("trainer", "rewards", "steps")
+MODULES = ("trainer", "rewards", "steps", "accuracy_labels")
 
 
 def run_module(name: str, quick: bool) -> list[dict]:

@@ -185,11 +185,12 @@ def _number_source(match: re.Match) -> str:
 
 def _math_spans(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, content)`` of the ``$$…$$`` / ``$…$`` / ``\\(…\\)`` / ``\\[…\\]`` spans of ``text``; a ``$…$``
-    whose content is prose is two currency signs (``$125 from the sale and $96``), not math."""
+    whose content starts with a digit and goes on in prose is two currency signs (``$125 from the sale and $96``),
+    not math."""
     spans = []
     for match in _MATH_SPAN.finditer(text):
         content = next(g for g in match.groups() if g is not None).strip()
-        if match.group(2) is not None and _is_prose(content):
+        if match.group(2) is not None and re.match(r"\d", content) and _is_prose(content):
             continue
         spans.append((match.start(), match.end(), content))
     return spans

@@ -1,0 +1,260 @@
+"""Benchmark: ``accuracy`` against TRL's ``accuracy_reward`` on labelled real model completions.
+
+Data: the JSONL built by :mod:`benchmarks.accuracy_data` from public model outputs (GSM8K solutions of GPT-3
+"…\\nA: 18", text-davinci-002 "the answer (arabic numerals) is 18", ToRA ``\\boxed{}`` answers, Qwen2.5-Math GRPO
+rollouts ``<answer>…</answer>``; sources, commits and licences in that module). It is not in the repository; the
+benchmark reads it from ``--data PATH``, else from ``$GRPO_PLUS_ACCURACY_DATA``, else from the builder's default
+output path, and turns into a note row saying how to build it when none exists.
+
+Rows:
+
+1. per answer style (and all styles together): agreement of our reward (defaults: ``answer_format="auto"``) with
+   the audited labels, next to TRL's; precision, recall and false-positive rate (share of wrong completions scored
+   1.0) of both in the notes, and how many source labels the audit corrected. Target: agreement ≥ 99.5 % and
+   false positives ≤ 0.3 % for every style;
+2. the wrong completions that a lenient rule would accept (the gold's value written elsewhere in the completion,
+   or the final answer an unevaluated expression of it): false-positive rate of both;
+3. throughput (TRL time / our time) on the same completions, boxed subset and all styles: the completions are
+   shuffled (seed 0) and split into disjoint chunks, one per round, so that no cache carries over; interleaved
+   rounds (TRL, ours, …) after a discarded warm-up chunk; median and min-max of the per-round ratios. Target ≥ 1×.
+
+Quick mode (smoke run): at most 60 completions per style and 2 rounds of 16 boxed completions.
+
+Run ``python -m benchmarks.bench_accuracy_labels [--quick] [--data PATH]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import statistics
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from benchmarks.accuracy_data import DEFAULT_OUT, STYLES  # noqa: E402
+from benchmarks.bench_rewards import _timed_cpu  # noqa: E402
+from benchmarks.common import format_table, machine_line, make_row, note_row, paired_ratios  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+ENV_VAR = "GRPO_PLUS_ACCURACY_DATA"
+AGREEMENT_TARGET = 99.5
+FP_TARGET = 0.3
+HOW_TO_BUILD = (
+    "labelled data not found: build it with `python -m benchmarks.accuracy_data --raw DIR --out FILE` from the "
+    "public source files listed in benchmarks/accuracy_data.py (they are not in the repository), then pass "
+    f"`--data FILE` or set {ENV_VAR}=FILE"
+)
+
+
+def data_path(explicit: str | os.PathLike | None = None) -> Path | None:
+    """The labelled file to read: ``explicit``, else ``$GRPO_PLUS_ACCURACY_DATA``, else the builder's default
+    output; None when that file does not exist."""
+    for candidate in (explicit, os.environ.get(ENV_VAR), DEFAULT_OUT):
+        if candidate:
+            path = Path(candidate)
+            return path if path.is_file() else None
+    return None
+
+
+def load(path: Path) -> list[dict]:
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    for k, record in enumerate(records):
+        missing = {"id", "style", "completion", "solution", "label", "label_audited", "traps"} - set(record)
+        if missing:
+            raise ValueError(f"{path}, line {k + 1}: record lacks the fields {sorted(missing)}")
+        if record["style"] not in STYLES:
+            raise ValueError(f"{path}, line {k + 1}: style {record['style']!r} is not one of {list(STYLES)}")
+    return records
+
+
+def confusion(labels: Sequence[bool], scores: Sequence[float | None]) -> dict[str, float]:
+    """Counts and rates of ``scores`` (1.0 = graded correct; 0.0 or None = not) against ``labels``: ``tp fp tn fn``,
+    ``agreement`` (% of completions on which both agree), ``precision`` and ``recall`` (%, of the label
+    "correct"), ``fp_rate`` (% of wrong completions scored 1.0). A rate with an empty denominator is NaN."""
+    tp = sum(1 for y, s in zip(labels, scores) if y and s == 1.0)
+    fp = sum(1 for y, s in zip(labels, scores) if not y and s == 1.0)
+    fn = sum(1 for y, s in zip(labels, scores) if y and s != 1.0)
+    tn = len(labels) - tp - fp - fn
+
+    def pct(num: int, den: int) -> float:
+        return 100.0 * num / den if den else float("nan")
+
+    return {
+        "n": len(labels),
+        "tp": tp,
+        "fp": fp,
+        "tn": tn,
+        "fn": fn,
+        "agreement": pct(tp + tn, len(labels)),
+        "precision": pct(tp, tp + fp),
+        "recall": pct(tp, tp + fn),
+        "fp_rate": pct(fp, fp + tn),
+    }
+
+
+def _fmt(value: float) -> str:
+    return "—" if value != value else f"{value:.2f}"
+
+
+def _conversational(records: Sequence[dict]) -> list:
+    return [[{"role": "assistant", "content": r["completion"]}] for r in records]
+
+
+def _score(reward, records: Sequence[dict]) -> list[float | None]:
+    return list(reward(_conversational(records), solution=[r["solution"] for r in records]))
+
+
+def _quality_row(name: str, records: Sequence[dict], ours: Sequence, trl: Sequence) -> dict:
+    labels = [bool(r["label_audited"]) for r in records]
+    o, t = confusion(labels, ours), confusion(labels, trl)
+    corrected = sum(1 for r in records if r["label_audited"] != r["label"])
+    right = sum(labels)
+    return make_row(
+        f"accuracy labels: {name} (n={len(records)})",
+        f"trl.rewards.accuracy_reward: {_fmt(t['agreement'])} % agreement, {_fmt(t['fp_rate'])} % FP",
+        [o["agreement"]],
+        "% agreement",
+        f"≥ {AGREEMENT_TARGET} %, FP ≤ {FP_TARGET} %",
+        o["agreement"] >= AGREEMENT_TARGET and not o["fp_rate"] > FP_TARGET,
+        f"{right} right / {len(records) - right} wrong (audited labels; {corrected} source labels corrected); "
+        f"ours vs TRL: precision {_fmt(o['precision'])} / {_fmt(t['precision'])} %, recall {_fmt(o['recall'])} / "
+        f"{_fmt(t['recall'])} %, FP rate {_fmt(o['fp_rate'])} / {_fmt(t['fp_rate'])} % ({o['fp']} / {t['fp']}), "
+        f"missed right answers {o['fn']} / {t['fn']}",
+    )
+
+
+def _trap_row(records: Sequence[dict], ours: Sequence, trl: Sequence) -> dict:
+    picked = [k for k, r in enumerate(records) if r["traps"]]
+    if not picked:
+        return note_row("accuracy labels: wrong answers a lenient rule accepts", "none in the data")
+    kinds = {kind: sum(1 for k in picked if kind in records[k]["traps"]) for kind in ("gold_elsewhere", "expression")}
+    o = confusion([False] * len(picked), [ours[k] for k in picked])
+    t = confusion([False] * len(picked), [trl[k] for k in picked])
+    return make_row(
+        f"accuracy labels: wrong answers a lenient rule accepts (n={len(picked)})",
+        f"trl.rewards.accuracy_reward: {_fmt(t['fp_rate'])} % FP ({t['fp']})",
+        [o["fp_rate"]],
+        "% FP",
+        f"≤ {FP_TARGET} %",
+        o["fp_rate"] <= FP_TARGET,
+        f"wrong completions in which the gold's value is written elsewhere ({kinds['gold_elsewhere']}: an "
+        f"intermediate result, one of several candidates) or whose final answer is an unevaluated expression of it "
+        f"({kinds['expression']}); ours scored {o['fp']} of them 1.0",
+    )
+
+
+def _throughput_row(name: str, records: Sequence[dict], rounds: int, ours, trl) -> dict:
+    shuffled = list(records)
+    random.Random(0).shuffle(shuffled)
+    size = len(shuffled) // (rounds + 1)
+    if size < 1:
+        return note_row(
+            f"accuracy labels throughput: {name}",
+            f"not measured: {len(records)} completions cannot fill {rounds + 1} rounds",
+            reference="trl.rewards.accuracy_reward",
+        )
+    trl_times, our_times, trl_cpu, our_cpu = [], [], [], []
+    for r in range(rounds + 1):
+        chunk = shuffled[r * size : (r + 1) * size]
+        completions, solutions = _conversational(chunk), [c["solution"] for c in chunk]
+        t_trl, c_trl, _ = _timed_cpu(lambda: trl(completions, solution=solutions))
+        t_ours, c_ours, _ = _timed_cpu(lambda: ours(completions, solution=solutions), ours.pool.pids)
+        logger.info("%s round %d: TRL %.2f s, ours %.2f s", name, r, t_trl, t_ours)
+        if r == 0:
+            continue
+        trl_times.append(t_trl)
+        our_times.append(t_ours)
+        trl_cpu.append(c_trl)
+        our_cpu.append(c_ours)
+    ratios = paired_ratios(trl_times, our_times)
+    median = statistics.median
+    return make_row(
+        f"accuracy labels throughput: {name}, {size} completions per round",
+        f"trl.rewards.accuracy_reward, main thread: {median(trl_times):.2f} s / {size}",
+        ratios,
+        "× throughput",
+        "≥ 1×",
+        median(ratios) >= 1.0,
+        f"{rounds} interleaved rounds after 1 warm-up, a disjoint chunk of the labelled completions each round; "
+        f"ours {min(our_times):.2f}–{max(our_times):.2f} s on {ours.pool.size} workers; CPU s per round (median): "
+        f"TRL {median(trl_cpu):.2f}, ours {median(our_cpu):.2f} (trainer process + workers)",
+    )
+
+
+def _subsample(records: Sequence[dict], per_style: int) -> list[dict]:
+    rng = random.Random(0)
+    picked = []
+    for style in STYLES:
+        group = [r for r in records if r["style"] == style]
+        picked.extend(rng.sample(group, min(per_style, len(group))))
+    return picked
+
+
+def run(quick: bool = False, data: str | os.PathLike | None = None) -> list[dict]:
+    """Table rows (see the module docstring); a note row when the labelled data is absent."""
+    path = data_path(data)
+    if path is None:
+        logger.warning("bench_accuracy_labels: %s", HOW_TO_BUILD)
+        return [note_row("accuracy labels (real model completions)", f"skipped: {HOW_TO_BUILD}")]
+    from trl.rewards import accuracy_reward
+
+    from rewards import get_reward
+
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    records = load(path)
+    if quick:
+        records = _subsample(records, 60)
+    logger.info("bench_accuracy_labels: %d labelled completions from %s", len(records), path)
+    ours = get_reward("accuracy")
+    ours.pool.warm_up()
+    our_scores = _score(ours, records)
+    trl_scores = _score(accuracy_reward, records)
+    rows = []
+    for style in STYLES:
+        picked = [k for k, r in enumerate(records) if r["style"] == style]
+        if picked:
+            rows.append(
+                _quality_row(
+                    style,
+                    [records[k] for k in picked],
+                    [our_scores[k] for k in picked],
+                    [trl_scores[k] for k in picked],
+                )
+            )
+    rows.append(_quality_row("all styles", records, our_scores, trl_scores))
+    rows.append(_trap_row(records, our_scores, trl_scores))
+    boxed = [r for r in records if r["style"] in ("boxed", "multi_box")]
+    if quick:
+        rows.append(_throughput_row("boxed", boxed[:48], 2, ours, accuracy_reward))
+    else:
+        rows.append(_throughput_row("boxed", boxed, 3, ours, accuracy_reward))
+        rows.append(_throughput_row("all styles", records, 3, ours, accuracy_reward))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a subsample and 2 small rounds: a smoke run")
+    parser.add_argument("--data", help=f"labelled JSONL (default: ${ENV_VAR}, else {DEFAULT_OUT})")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    rows = run(quick=args.quick, data=args.data)
+    table = logging.getLogger("benchmarks.table")
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    table.addHandler(handler)
+    table.propagate = False
+    table.setLevel(logging.INFO)
+    table.info("Machine: %s\n\n%s", machine_line(), format_table(rows))
+
+
+if __name__ == "__main__":
+    main()
