@@ -80,6 +80,31 @@ class DatasetArguments(ScriptArguments):
     max_samples: int | None = field(
         default=None, metadata={"help": "Keep only the first max_samples rows (quick runs, debugging)."}
     )
+    dataset_dir: str | None = field(
+        default=None,
+        metadata={
+            "help": "LLaMA-Factory data folder holding a dataset_info.json: dataset_name then names datasets "
+            "registered there (comma-separated), loaded and converted as LLaMA-Factory defines them (file_name / "
+            "hf_hub_url, formatting alpaca | sharegpt, columns, tags); 'ONLINE': dataset_name holds hub datasets in "
+            "Alpaca format. The prompt becomes a conversation, the reference answer the 'solution' column."
+        },
+    )
+    template: str | None = field(
+        default=None,
+        metadata={
+            "help": "Chat template by LLaMA-Factory name (qwen, llama3, chatml, default, ...): prompts are rendered "
+            "by the tokenizer's chat template when it has one (prompt_format 'auto'), else (or with prompt_format "
+            "'text') by the built-in template of that name; templates that end turns with their own stop word "
+            "(qwen, chatml, llama3, gemma, phi) make it the EOS token, so generation stops there."
+        },
+    )
+    max_prompt_length: int | None = field(
+        default=None,
+        metadata={
+            "help": "Leave out prompts longer than this many tokens (after the chat template), with a warning; "
+            "TRL 1.16 does not truncate prompts. LLaMA-Factory's cutoff_len sets it."
+        },
+    )
 
     def __post_init__(self):
         if isinstance(self.solution_column, str) and self.solution_column.strip().lower() in ("", "none", "null"):
@@ -91,6 +116,12 @@ class DatasetArguments(ScriptArguments):
             )
         if self.max_samples is not None and self.max_samples < 1:
             raise ValueError(f"max_samples={self.max_samples!r} is not valid; it must be a positive number of rows")
+        if self.template is not None:
+            from grpo_plus.dialects.chat_templates import check_template_name
+
+            check_template_name(self.template)
+        if self.max_prompt_length is not None and self.max_prompt_length < 1:
+            raise ValueError(f"max_prompt_length={self.max_prompt_length!r} is not valid; it must be a positive number")
 
 
 # ------------------------------------------------------------------------------------------------------------- parser
@@ -142,8 +173,8 @@ def _suggest(name: str, valid, what: str, where: str = "") -> str:
     return f"unknown {what} '{name}'{where}{hint}"
 
 
-def _read_config(path: str, parser) -> dict[str, Any]:
-    """The YAML mapping in ``path``, every key checked against the parser's fields (``env`` is TrlParser's)."""
+def _read_config(path: str) -> dict[str, Any]:
+    """The YAML mapping in ``path`` (its keys are checked, and translated from its dialect, by ``dialects``)."""
     import yaml
 
     try:
@@ -157,10 +188,6 @@ def _read_config(path: str, parser) -> dict[str, Any]:
         return {}
     if not isinstance(config, dict):
         raise ConfigError(f"config file {path} must hold a mapping of field: value, got {type(config).__name__}")
-    valid = _field_names(parser) | {"env"}
-    unknown = [key for key in config if key not in valid]
-    if unknown:
-        raise ConfigError("\n".join(_suggest(str(k), valid, "field", f" in {path}") for k in unknown))
     return config
 
 
@@ -223,20 +250,38 @@ def parse_train_args(argv: Sequence[str]):
     """Parse ``grpo-plus train`` arguments into (GRPOPlusConfig, ModelConfig, DatasetArguments, explicit fields).
 
     ``explicit`` is the set of field names the config file or the command line set. Unknown fields, flags and invalid
-    values raise :class:`ConfigError` before anything is loaded.
+    values raise :class:`ConfigError` before anything is loaded. A LLaMA-Factory-style config is translated into
+    these fields first, and ``bf16``/``fp16`` from a config fall back to float32 on a machine without a GPU
+    (:mod:`grpo_plus.dialects`).
     """
+    from grpo_plus import dialects
+
     parser = make_parser()
-    if not _has_accelerator():
+    has_accelerator = _has_accelerator()
+    if not has_accelerator:
         # TrainingArguments refuses bf16 (TRL's default) on a machine without a GPU; values set in the file or on
         # the command line still win over these defaults
         parser.set_defaults(use_cpu=True, bf16=False)
+    native = _field_names(parser)
+    argv, dialect_flags = dialects.split_flags(argv, native)
     args, config_path, explicit = _normalise_argv(argv, parser)
-    if config_path is not None:
-        config = _read_config(config_path, parser)
-        explicit |= set(config) - {"env"}
-        args = ["--config", config_path, *args]
+    config = _read_config(config_path) if config_path is not None else {}
     try:
-        training_args, model_args, data_args = parser.parse_args_and_config(args)
+        translation = dialects.translate(
+            config, native=native, options=_option_dests(parser), argv=args, flags=dialect_flags,
+            source=config_path or "the command line", has_accelerator=has_accelerator, cli_fields=explicit,
+        )
+    except ValueError as err:
+        raise ConfigError(str(err)) from err
+    explicit |= translation.keys | set(translation.config)
+    if translation.env is not None:
+        if not isinstance(translation.env, dict):
+            raise ConfigError(f"`env` in {config_path} must be a mapping of VARIABLE: value")
+        for key, value in translation.env.items():
+            os.environ[key] = str(value)
+    parser.set_defaults_with_config(**translation.config)
+    try:
+        training_args, model_args, data_args = parser.parse_args_and_config(translation.argv)
     except ValueError as err:
         raise ConfigError(str(err)) from err
     return training_args, model_args, data_args, explicit
@@ -306,6 +351,23 @@ def _to_text(prompt, system_prompt: str | None):
     return f"{system_prompt}\n\n{prompt}" if system_prompt else prompt
 
 
+def _load_dataset_dir(data_args: DatasetArguments, split: str | None):
+    """The datasets ``dataset_name`` names in ``dataset_dir``'s dataset_info.json (LLaMA-Factory's format)."""
+    from grpo_plus.dialects.lf_data import load_registered
+
+    if split not in (None, data_args.dataset_train_split):
+        raise ConfigError(
+            f"evaluation split {split!r}: datasets from dataset_dir are training sets (their split is set in "
+            "dataset_info.json); evaluate with dataset_name and dataset_test_split, or set eval_strategy: no"
+        )
+    try:
+        return load_registered(
+            data_args.dataset_name, data_args.dataset_dir, data_args.max_samples, data_args.dataset_streaming
+        )
+    except ValueError as err:
+        raise ConfigError(str(err)) from err
+
+
 def load_dataset_columns(data_args: DatasetArguments, split: str | None = None):
     """Load ``data_args.dataset_name`` (split ``split``, default ``dataset_train_split``), keep ``max_samples`` rows,
     and rename the prompt and solution columns to ``prompt`` / ``solution``. Other columns are kept: TRL passes them
@@ -316,6 +378,8 @@ def load_dataset_columns(data_args: DatasetArguments, split: str | None = None):
     """
     if not data_args.dataset_name:
         raise ConfigError("dataset_name is not set; give a hub dataset name or a local .json/.jsonl/.csv/.parquet file")
+    if data_args.dataset_dir is not None:
+        return _load_dataset_dir(data_args, split)
     dataset = _load_raw_dataset(data_args, split or data_args.dataset_train_split)
     if data_args.max_samples is not None:
         if data_args.dataset_streaming:
@@ -343,12 +407,35 @@ def load_dataset_columns(data_args: DatasetArguments, split: str | None = None):
 def format_prompts(dataset, data_args: DatasetArguments, tokenizer=None):
     """Turn the ``prompt`` column into chat conversations or text (``prompt_format``; ``'auto'`` is chat when
     ``tokenizer`` has a chat template, text when it has none or is None), with the system prompt."""
+    if data_args.template is not None or data_args.max_prompt_length is not None:
+        return _format_with_template(dataset, data_args, tokenizer)
     fmt = data_args.prompt_format
     if fmt == "auto":
         fmt = "chat" if tokenizer is not None and getattr(tokenizer, "chat_template", None) else "text"
     convert = _to_chat if fmt == "chat" else _to_text
     system_prompt = data_args.system_prompt
     return dataset.map(lambda row: {"prompt": convert(row["prompt"], system_prompt)})
+
+
+def _format_with_template(dataset, data_args: DatasetArguments, tokenizer):
+    """``template`` (LLaMA-Factory's names) and ``max_prompt_length``: :mod:`grpo_plus.dialects.chat_templates`."""
+    from grpo_plus.dialects.chat_templates import drop_long_prompts, format_with_template
+
+    max_prompt_length = data_args.max_prompt_length
+    try:
+        if data_args.template is not None:
+            dataset = format_with_template(
+                dataset, data_args.template, data_args.prompt_format, data_args.system_prompt, tokenizer
+            )
+        else:
+            dataset = format_prompts(dataset, dataclasses.replace(data_args, max_prompt_length=None), tokenizer)
+        if max_prompt_length is not None:
+            if tokenizer is None:
+                raise ConfigError("max_prompt_length needs the model's tokenizer to count prompt tokens")
+            dataset = drop_long_prompts(dataset, tokenizer, max_prompt_length)
+    except ValueError as err:
+        raise ConfigError(str(err)) from err
+    return dataset
 
 
 def load_prompt_dataset(data_args: DatasetArguments, tokenizer=None, split: str | None = None):
@@ -373,13 +460,22 @@ def build_trainer(training_args, model_args, data_args, callbacks=None):
     eval_dataset = None
     if training_args.eval_strategy != "no":
         eval_dataset = load_dataset_columns(data_args, split=data_args.dataset_test_split)
-    tokenizer = None
-    if data_args.prompt_format == "auto":
+    tokenizer = processing_class = None
+    if data_args.prompt_format == "auto" or data_args.template is not None or data_args.max_prompt_length is not None:
         tokenizer = AutoTokenizer.from_pretrained(
             model_args.model_name_or_path,
             revision=model_args.model_revision,
             trust_remote_code=training_args.trust_remote_code,
+            padding_side="left",
+            truncation_side="left",
         )
+    if data_args.template is not None:
+        from grpo_plus.dialects.chat_templates import stop_token_fix
+
+        change = stop_token_fix(data_args.template, tokenizer)
+        if change is not None:
+            logger.info(change)
+            processing_class = tokenizer  # the trainer generates until the template's stop word
     train_dataset = format_prompts(train_dataset, data_args, tokenizer)
     if eval_dataset is not None:
         eval_dataset = format_prompts(eval_dataset, data_args, tokenizer)
@@ -402,6 +498,7 @@ def build_trainer(training_args, model_args, data_args, callbacks=None):
         callbacks=callbacks,
         quantization_config=get_quantization_config(model_args),
         peft_config=get_peft_config(model_args),
+        processing_class=processing_class,
     )
 
 
