@@ -315,3 +315,8 @@ def guard_reward(func: Callable, name: str, on_error: str = "raise") -> Callable
         func = func.func
     cls = _AsyncGuard if is_async_callable(func) else _SyncGuard
     return cls(func, name, on_error)
+
+
+def is_guarded(func: Any) -> bool:
+    """True when ``func`` already went through :func:`guard_reward`."""
+    return isinstance(func, _Guard)

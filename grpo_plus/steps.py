@@ -60,7 +60,7 @@ from operator import is_
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["split_completions", "split_steps", "step_token_ends", "token_char_ends"]
+__all__ = ["split_completions", "split_steps", "split_turns", "step_token_ends", "token_char_ends", "turn_spans"]
 
 REPLACEMENT_CHAR = "\ufffd"
 _ANCHOR_TEXT = "a"
@@ -393,4 +393,60 @@ def split_completions(
         steps, ends = _map_steps(det, ids, separator, None if texts is None else texts[j])
         all_steps.append(steps)
         all_ends.append(ends)
+    return all_steps, all_ends
+
+
+def turn_spans(tool_mask: Sequence[int]) -> list[tuple[int, int]]:
+    """The assistant turns of a multi-turn completion: maximal runs of ``tool_mask == 1``.
+
+    TRL's tool loop appends the tool responses (and the chat-template tokens around them) to the completion with
+    ``tool_mask`` 0; the model's own tokens have 1. Each run of 1s is one assistant turn, a process step.
+
+    Args:
+        tool_mask: T values in {0, 1} (a 1-D tensor or list), the completion's tool mask without padding.
+
+    Returns:
+        ``[(start, end), ...]``: inclusive token ranges of the turns, in order (empty if every token is a tool token).
+    """
+    spans: list[tuple[int, int]] = []
+    start = None
+    values = [int(v) for v in tool_mask]
+    for t, value in enumerate(values):
+        if value and start is None:
+            start = t
+        elif not value and start is not None:
+            spans.append((start, t - 1))
+            start = None
+    if start is not None:
+        spans.append((start, len(values) - 1))
+    return spans
+
+
+def split_turns(
+    tokenizer, completion_ids: Sequence[Sequence[int]], tool_masks: Sequence[Sequence[int]]
+) -> tuple[list[list[str]], list[list[int]]]:
+    """Steps of multi-turn (tool) completions: one step per assistant turn, ending at the turn's last token.
+
+    Args:
+        tokenizer: the policy's tokenizer (turn texts are decoded with ``skip_special_tokens=True``).
+        completion_ids: N lists of completion token ids, no padding.
+        tool_masks: N lists (same lengths) of TRL's tool mask: 1 for the model's tokens, 0 for tool responses.
+
+    Returns:
+        ``(steps, token_ends)``: N lists of the turns' texts and N lists of their last token indices (increasing).
+        A completion without any model token is one empty step ending at its last token (0 if empty).
+    """
+    all_steps: list[list[str]] = []
+    all_ends: list[list[int]] = []
+    for i, (ids, mask) in enumerate(zip(completion_ids, tool_masks)):
+        ids = _as_id_list(ids)
+        if len(mask) != len(ids):
+            raise ValueError(f"sample {i}: tool mask has {len(mask)} entries but the completion has {len(ids)} tokens")
+        spans = turn_spans(mask)
+        if not spans:
+            all_steps.append([""])
+            all_ends.append([max(len(ids) - 1, 0)])
+            continue
+        all_steps.append(tokenizer.batch_decode([ids[a : b + 1] for a, b in spans], skip_special_tokens=True))
+        all_ends.append([b for _, b in spans])
     return all_steps, all_ends

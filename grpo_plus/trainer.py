@@ -1,29 +1,30 @@
 """GRPOPlusTrainer: TRL's GRPOTrainer with selectable KL estimators, KL in the reward, and process rewards.
 
-The trainer is glue. It overrides four TRL hooks and calls the pure functions in :mod:`grpo_plus.kl`,
-:mod:`grpo_plus.advantages` and :mod:`grpo_plus.steps`:
+The trainer is glue. It overrides TRL hooks and calls the pure functions in :mod:`grpo_plus.kl`,
+:mod:`grpo_plus.advantages`, :mod:`grpo_plus.steps`, :mod:`grpo_plus.process` and :mod:`grpo_plus.loss_terms`:
 
 - ``_compute_loss``: TRL computes its policy loss with the KL term switched off (β is 0 for that call only); the
   KL term ``β · aggregate(kl_t)`` with the chosen estimator is then added with the same aggregation as the loss
   type. Every TRL aggregation is linear in the per-token loss, so with ``k3`` this equals TRL's loss and gradient
-  (tests/grpo_plus/test_trainer.py proves it for every loss type).
-- ``_get_per_token_logps_and_entropies``: captures the policy log-probs of that loss call (no extra forward).
-- ``_calculate_rewards``: keeps the gathered reward matrix TRL computes.
+  (tests/grpo_plus/test_trainer.py proves it for every loss type). In process mode with
+  ``importance_sampling_level="sequence"``, TRL's loss runs on GSPO-token's ratio (token-level credit kept).
+- ``_get_per_token_logps_and_entropies``: captures the policy log-probs of that loss call (no extra forward); with
+  ``kl_in_reward`` and one loss call per generation batch, the advantages are computed there, from those log-probs.
+- ``_generate`` / ``_calculate_rewards``: keep TRL's tool masks and the gathered reward matrix.
 - ``_generate_and_score_completions``: only when ``kl_in_reward`` or ``reward_mode="process"``, replaces TRL's
   advantages with ours (computed on the gathered global batch, then sliced per process, as TRL does).
 - ``_save_checkpoint`` / ``_load_optimizer_and_scheduler``: the generation buffer travels with the checkpoint
   (:mod:`grpo_plus.resume`), so a run resumed mid generation cycle continues exactly.
 
-Every callable reward is wrapped by :func:`grpo_plus.guard.guard_reward` (``reward_errors`` decides whether a
-failing sample raises or becomes None).
+Every callable reward, the environment's ``get_reward`` included, is wrapped by :func:`grpo_plus.guard.guard_reward`
+(``reward_errors`` decides whether a failing sample raises or becomes None).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -36,96 +37,20 @@ from rewards import resolve_rewards
 
 from grpo_plus.advantages import outcome_advantages, process_advantages, segment_sums
 from grpo_plus.config import GRPOPlusConfig
-from grpo_plus.guard import guard_reward
+from grpo_plus.guard import guard_reward, is_guarded
 from grpo_plus.kl import per_token_kl
+from grpo_plus.loss_terms import RATIO_GRADIENT, TOKEN_SUM_OVER_ITEMS, aggregate_token_loss, gspo_token_logps
+from grpo_plus.process import SeparatorMonitor, StepReward, combine_step_scores, step_metrics
 from grpo_plus.resume import checkpoint_dir, load_generation_state, save_generation_state
-from grpo_plus.steps import split_completions
+from grpo_plus.steps import split_completions, split_turns
 
 logger = logging.getLogger(__name__)
 
-_MEAN_PER_SEQUENCE = ("grpo", "sapo")
 # TRL's use_bias_correction_kl multiplies the KL by the differentiable ratio ρ = π/π_old, which turns the gradient of
 # any estimator k into the gradient of E_π[k]: unbiased for k1 and k3. The straight-through estimators already
 # carry the unbiased gradient (that of k2); ρ would add k·∇log π and bias them again, so they skip it.
 STRAIGHT_THROUGH = ("k1+", "k3+")
-_MEAN_PER_TOKEN = ("bnpo",)
-_TOKEN_SUM_OVER_ITEMS = ("cispo", "dapo", "vespo")
-
-
-def aggregate_token_loss(
-    per_token: torch.Tensor,
-    mask: torch.Tensor,
-    loss_type: str,
-    *,
-    accumulation_steps: float = 1.0,
-    max_completion_length: int | None = None,
-    num_items_normalizer: torch.Tensor | float | None = None,
-) -> torch.Tensor:
-    """Reduce a per-token loss to a scalar exactly as TRL's GRPOTrainer does for ``loss_type``.
-
-    Args:
-        per_token: (B, T) per-token loss term (here β·kl_t).
-        mask: (B, T) 1 for tokens in the loss.
-        loss_type: a TRL loss type.
-        accumulation_steps: divisor for gradient accumulation (grpo, sapo, bnpo, dr_grpo, luspo).
-        max_completion_length: L in Dr. GRPO's constant normaliser B·L.
-        num_items_normalizer: the token count normaliser of cispo / dapo / vespo (already divided by the number
-            of processes and scaled to one accumulation window, as TRL does).
-
-    Returns:
-        () scalar.
-    """
-    masked = per_token * mask
-    if loss_type in _MEAN_PER_SEQUENCE:
-        return (masked.sum(-1) / mask.sum(-1).clamp(min=1.0)).mean() / accumulation_steps
-    if loss_type in _MEAN_PER_TOKEN:
-        return masked.sum() / mask.sum().clamp(min=1.0) / accumulation_steps
-    if loss_type == "dr_grpo":
-        return masked.sum() / (per_token.size(0) * max_completion_length) / accumulation_steps
-    if loss_type in _TOKEN_SUM_OVER_ITEMS:
-        return masked.sum() / num_items_normalizer
-    if loss_type == "luspo":
-        return masked.sum(-1).mean() / accumulation_steps
-    raise ValueError(f"unknown loss_type {loss_type!r}")
-
-
-class _StepReward:
-    """Adapts a step-level reward to TRL's reward-function call.
-
-    TRL calls it like any reward function; it splits the completions into steps (once per batch, shared by all
-    step rewards), calls the (guarded, hence validated) step reward with ``steps=``, hands the per-step scores to
-    the trainer and returns to TRL the mean step score of each completion (what TRL logs as ``rewards/<name>/mean``).
-    """
-
-    def __init__(self, trainer: GRPOPlusTrainer, func: Callable, name: str):
-        self.trainer = trainer
-        self.func = func
-        self.__name__ = name
-        self.reward_level = "step"
-
-    def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs) -> list[float | None]:
-        steps, ends = self.trainer._split_steps(completion_ids, completions)
-        scores = self.func(steps=steps, prompts=prompts, completions=completions, completion_ids=completion_ids, **kwargs)
-        self.trainer._step_scores[self.__name__] = scores
-        means = []
-        for row in scores:
-            graded = [s for s in row if s is not None]
-            means.append(sum(graded) / len(graded) if graded else None)
-        return means
-
-
-def _combine_step_scores(
-    per_func: Sequence[list[list[float | None]]], weights: Sequence[float]
-) -> list[list[float | None]]:
-    """Weighted sum over step rewards, per step; a step no function graded stays None (as TRL does per row)."""
-    combined = []
-    for rows in zip(*per_func):
-        combined_row = []
-        for step_scores in zip(*rows):
-            graded = [w * s for w, s in zip(weights, step_scores) if s is not None]
-            combined_row.append(sum(graded) if graded else None)
-        combined.append(combined_row)
-    return combined
+_ROW = "grpo_plus_row"  # (B,) global row index of each completion, for advantages computed in the loss call
 
 
 def _check_prompt_column(dataset, kwargs) -> None:
@@ -139,12 +64,29 @@ def _check_prompt_column(dataset, kwargs) -> None:
     )
 
 
+def _turn_reward(env_type: type):
+    """A step reward reading ``get_turn_rewards()`` of the rollouts whose environment is exactly ``env_type``."""
+
+    def turn_rewards(steps, environments=None, **kwargs):
+        if environments is None:
+            raise ValueError(f"{env_type.__name__}.get_turn_rewards: the batch has no environments")
+        return [
+            list(env.get_turn_rewards()) if type(env) is env_type else [None] * len(row)
+            for env, row in zip(environments, steps)
+        ]
+
+    turn_rewards.reward_level = "step"
+    return turn_rewards
+
+
 class GRPOPlusTrainer(GRPOTrainer):
     """Drop-in replacement for ``trl.GRPOTrainer``.
 
     ``reward_funcs`` accepts registry names, ``"module:function"`` import paths, callables and (TRL's behaviour)
-    reward-model ids, in that order of resolution; when it is None, ``args.reward_funcs`` is used. ``args`` may be
-    a :class:`GRPOPlusConfig` or a plain ``trl.GRPOConfig`` (then the grpo_plus fields take their defaults).
+    reward-model ids, in that order of resolution; when it is None, ``args.reward_funcs`` is used, and with an
+    ``environment_factory`` the environment may own the reward (``get_reward``, as in TRL; in process mode also
+    ``get_turn_rewards``, one value per assistant turn). ``args`` may be a :class:`GRPOPlusConfig` or a plain
+    ``trl.GRPOConfig`` (then the grpo_plus fields take their defaults).
     """
 
     def __init__(self, model, reward_funcs=None, args: GRPOConfig | None = None, *positional, **kwargs):
@@ -156,24 +98,43 @@ class GRPOPlusTrainer(GRPOTrainer):
         self.reward_mode = getattr(args, "reward_mode", "outcome")
         self.step_separator = getattr(args, "step_separator", "\n\n")
         self.process_credit = getattr(args, "process_credit", "sum")
+        has_environment = kwargs.get("environment_factory") is not None
         _check_prompt_column(positional[0] if positional else kwargs.get("train_dataset"), kwargs)
-        funcs = self._resolve_reward_funcs(reward_funcs, args)
         self._step_scores: dict[str, list[list[float | None]]] = {}
+        funcs = self._resolve_reward_funcs(reward_funcs, args, has_environment)
         self._step_split_cache: tuple[Any, tuple[list, list]] | None = None
+        self._tool_masks: list[list[int]] | None = None
+        self._loss_inputs: dict | None = None
         self._captured_logps: torch.Tensor | None = None
         self._capture_logps = False
-        self._kl_suspended = False
+        self._gspo_token = False
+        self._loss_beta = 0.0
+        self._deferred: dict[str, dict] = {}
         self._last_rewards_per_func: torch.Tensor | None = None
+        self.separator_monitor = SeparatorMonitor()
         super().__init__(model, funcs, args, *positional, **kwargs)
+        on_error = getattr(args, "reward_errors", "raise")
+        self._guard_environment_rewards(on_error)
+        if self.reward_mode == "process":
+            self._add_turn_rewards(on_error)
         self._levels = [getattr(f, "reward_level", "outcome") for f in self.reward_funcs]
+        if self.reward_mode == "process" and "step" not in self._levels:
+            raise ValueError(
+                f"reward_mode='process' needs at least one step-level reward; got only outcome rewards "
+                f"{self.reward_func_names} (step rewards: see `grpo-plus rewards list`, e.g. 'arithmetic_steps' or "
+                "'prm', or an environment with get_turn_rewards)"
+            )
 
     # ----------------------------------------------------------------------------------------------- rewards
-    def _resolve_reward_funcs(self, reward_funcs, args) -> list:
+    def _resolve_reward_funcs(self, reward_funcs, args, has_environment: bool = False) -> list:
         specs = reward_funcs if reward_funcs is not None else getattr(args, "reward_funcs", None)
+        if specs is None and has_environment:
+            return []  # the environment may own the reward (get_reward); TRL checks that one source exists
         if specs is None:
             raise ValueError(
-                "no reward functions: pass reward_funcs= to GRPOPlusTrainer or set GRPOPlusConfig.reward_funcs "
-                "(names from `grpo-plus rewards list`, 'module:function', callables or reward-model ids)"
+                "No reward source provided. Pass `reward_funcs`, or an `environment_factory` whose environment "
+                "defines a `get_reward` method; with grpo_plus also GRPOPlusConfig.reward_funcs (names from "
+                "`grpo-plus rewards list`, 'module:function', callables or reward-model ids)"
             )
         if isinstance(specs, str):
             specs = [s.strip() for s in specs.split(",") if s.strip()]
@@ -191,30 +152,60 @@ class GRPOPlusTrainer(GRPOTrainer):
                 "valid choices: 'outcome', 'process'"
             )
         if self.reward_mode == "process":
-            if "step" not in levels:
+            if "step" not in levels and not has_environment:
                 raise ValueError(
                     f"reward_mode='process' needs at least one step-level reward; got only outcome rewards {names} "
                     "(step rewards: see `grpo-plus rewards list`, e.g. 'arithmetic_steps' or 'prm')"
                 )
-            funcs = [
-                _StepReward(self, f, name) if level == "step" else f for f, level, name in zip(funcs, levels, names)
-            ]
+            funcs = [self._step_reward(f, name) if level == "step" else f for f, level, name in zip(funcs, levels, names)]
         return funcs
+
+    def _step_reward(self, func, name: str) -> StepReward:
+        return StepReward(func, name, split=self._split_steps, store=self._step_scores.__setitem__)
+
+    def _guard_environment_rewards(self, on_error: str) -> None:
+        """TRL appends one reward per environment class that defines ``get_reward``; guard it like any reward."""
+        for i, func in enumerate(self.reward_funcs):
+            if callable(func) and not isinstance(func, (torch.nn.Module, StepReward)) and not is_guarded(func):
+                self.reward_funcs[i] = guard_reward(func, self.reward_func_names[i], on_error)
+
+    def _add_turn_rewards(self, on_error: str) -> None:
+        """One step reward per environment class that defines ``get_turn_rewards`` (process mode)."""
+        seen: list[type] = []
+        for pool in (getattr(self, "_environment_pool", None) or {}).values():
+            env_type = type(pool[0])
+            if env_type in seen or not callable(getattr(env_type, "get_turn_rewards", None)):
+                continue
+            seen.append(env_type)
+            name = f"{env_type.__name__}.turns"
+            self.reward_funcs.append(self._step_reward(guard_reward(_turn_reward(env_type), name, on_error), name))
+            self.reward_func_names.append(name)
+            self.reward_processing_classes.append(None)
+            self.reward_weights = torch.cat([self.reward_weights, torch.ones(1)])
+
+    def _generate(self, prompts):
+        result = super()._generate(prompts)
+        self._tool_masks = result[2]  # None for single-turn generation
+        return result
 
     def _split_steps(self, completion_ids: list[list[int]], completions: list) -> tuple[list[list[str]], list[list[int]]]:
         """Split this batch's completions into steps once; every step reward of the batch shares the split.
 
-        Plain-text completions are TRL's ``skip_special_tokens`` decode of the ids, so they are passed on and not
-        decoded again; conversational ones (which TRL may rebuild from parsed tool calls) are decoded afresh."""
+        Multi-turn (tool) completions: one step per assistant turn. Otherwise the text is split at
+        ``step_separator``: plain-text completions are TRL's ``skip_special_tokens`` decode of the ids, so they are
+        passed on and not decoded again; conversational ones are decoded afresh."""
         cached = self._step_split_cache
         if cached is None or cached[0] is not completion_ids:
-            texts = completions if all(isinstance(c, str) for c in completions) else None
-            split = split_completions(self._tokenizer, completion_ids, separator=self.step_separator, texts=texts)
+            if self._tool_masks is not None:
+                split = split_turns(self._tokenizer, completion_ids, self._tool_masks)
+            else:
+                texts = completions if all(isinstance(c, str) for c in completions) else None
+                split = split_completions(self._tokenizer, completion_ids, separator=self.step_separator, texts=texts)
             self._step_split_cache = (completion_ids, split)
         return self._step_split_cache[1]
 
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
-        self._step_scores = {}
+        self._step_scores.clear()
         rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
         self._last_rewards_per_func = rewards_per_func
         return rewards_per_func
@@ -225,35 +216,58 @@ class GRPOPlusTrainer(GRPOTrainer):
         if self.reward_mode == "outcome" and not self.kl_in_reward:
             return output
         mode = "train" if self.model.training else "eval"
-        num_generations = self.num_generations if mode == "train" else self.num_generations_eval
-        mask = output["completion_mask"]
-        if "tool_mask" in output:
-            mask = mask * output["tool_mask"]
-        token_kl = self._sampling_kl(output) * mask if self.kl_in_reward else None
-        if self.reward_mode == "process":
-            advantages = self._process_advantages(output, num_generations, token_kl, mode)
-        else:
-            advantages = self._outcome_advantages_with_kl(num_generations, token_kl, mode)
-        output["advantages"] = advantages
+        record = self._scoring_record(output)
+        local_rows = torch.arange(output["completion_ids"].size(0)) + self._row_offset(output)
+        if self.kl_in_reward and output.get("old_per_token_logps") is None and self._one_loss_call(mode):
+            output[_ROW] = local_rows.to(output["completion_ids"].device)
+            self._deferred[mode] = record  # advantages computed in the loss call, from its log-probs
+            return output
+        token_kl = self._sampling_kl(output) * self._loss_mask(output) if self.kl_in_reward else None
+        output["advantages"] = self._advantages(record, token_kl, local_rows, output, mode, self.beta)
         return output
 
-    def _process_slice(self, local_size: int) -> slice:
-        start = self.accelerator.process_index * local_size
-        return slice(start, start + local_size)
+    def _one_loss_call(self, mode: str) -> bool:
+        """True when one loss call sees the whole local generation batch under the sampling weights."""
+        return mode == "eval" or self.args.steps_per_generation == 1
 
-    def _weighted_rewards(self, columns: list[int]) -> torch.Tensor | None:
+    def _row_offset(self, output) -> int:
+        return self.accelerator.process_index * output["completion_ids"].size(0)
+
+    @staticmethod
+    def _loss_mask(batch) -> torch.Tensor:
+        mask = batch["completion_mask"]
+        return mask * batch["tool_mask"] if "tool_mask" in batch else mask
+
+    def _scoring_record(self, output) -> dict:
+        """What the advantages need, for the gathered global batch: reward matrix and, in process mode, step scores,
+        step ends and token counts of every completion."""
+        record = {"rewards": self._last_rewards_per_func}
+        if self.reward_mode == "process":
+            completion_id_lists, (_, ends) = self._step_split_cache  # filled by the step rewards of this batch
+            step_names = [f.__name__ for f, lvl in zip(self.reward_funcs, self._levels) if lvl == "step"]
+            step_weights = [float(w) for w, lvl in zip(self.reward_weights, self._levels) if lvl == "step"]
+            scores = combine_step_scores([self._step_scores[n] for n in step_names], step_weights)
+            num_tokens = [len(ids) for ids in completion_id_lists]
+            if self._tool_masks is not None:  # trailing tool tokens after the last turn belong to no step
+                num_tokens = [row[-1] + 1 for row in ends]
+            gathered = gather_object(list(zip(scores, ends, num_tokens)))
+            record.update(scores=[g[0] for g in gathered], ends=[g[1] for g in gathered], tokens=[g[2] for g in gathered])
+        return record
+
+    def _weighted_rewards(self, rewards_per_func: torch.Tensor, columns: list[int]) -> torch.Tensor | None:
         """(N,) weighted sum of the given reward columns over the global batch; NaN where none graded the row."""
         if not columns:
             return None
-        rewards_per_func = self._last_rewards_per_func[:, columns]
-        weights = self.reward_weights.to(rewards_per_func.device)[columns]
-        rewards = (rewards_per_func * weights).nansum(dim=1)
-        rewards[torch.isnan(rewards_per_func).all(dim=1)] = torch.nan
+        selected = rewards_per_func[:, columns]
+        weights = self.reward_weights.to(selected.device)[columns]
+        rewards = (selected * weights).nansum(dim=1)
+        rewards[torch.isnan(selected).all(dim=1)] = torch.nan
         return rewards
 
     @torch.no_grad()
     def _sampling_kl(self, output: dict) -> torch.Tensor:
-        """(B, T) per-token KL (chosen estimator, value only) of the sampling policy against the reference."""
+        """(B, T) per-token KL (chosen estimator, value only) of the sampling policy against the reference, from the
+        old log-probs TRL computed, else from one extra no-grad forward."""
         logps = output.get("old_per_token_logps")
         if logps is None:
             mode = "train" if self.model.training else "eval"
@@ -266,61 +280,62 @@ class GRPOPlusTrainer(GRPOTrainer):
                 )
         return per_token_kl(logps, output["ref_per_token_logps"], self.kl_estimator).detach()
 
-    def _outcome_advantages_with_kl(self, num_generations: int, token_kl: torch.Tensor, mode: str) -> torch.Tensor:
-        local_size = token_kl.size(0)
-        rewards = self._weighted_rewards(list(range(len(self.reward_funcs))))
-        kl_sums = self.accelerator.gather(token_kl.sum(dim=1))
-        penalised = rewards - self.beta * kl_sums
-        scale = self.scale_rewards
-        advantages = outcome_advantages(penalised, num_generations, scale)
-        self._metrics[mode]["kl_penalty"].append((self.beta * kl_sums).mean().item())
+    def _advantages(self, record: dict, token_kl: torch.Tensor | None, rows: torch.Tensor, batch, mode: str, beta: float):
+        """Advantages of the local ``rows`` (global indices) of ``batch``: (B,) in outcome mode, (B, T) in process mode.
+
+        ``token_kl`` (B, T): the sampling KL of the local rows (kl_in_reward, penalty ``beta``), gathered by row."""
+        num_generations = self.num_generations if mode == "train" else self.num_generations_eval
+        penalties = None
+        if token_kl is not None:
+            if self.reward_mode == "process":
+                local = segment_sums(token_kl, [record["ends"][r] for r in rows.tolist()])
+            else:
+                local = token_kl.sum(dim=1).tolist()
+            penalties = [None] * record["rewards"].size(0)
+            for row, value in gather_object(list(zip(rows.tolist(), local))):
+                penalties[row] = value
+        if self.reward_mode == "process":
+            advantages = self._process_advantages(record, penalties, num_generations, mode, beta)
+            local_width = batch["completion_ids"].size(1)
+            local = advantages[rows.cpu()]
+            if local.size(1) < local_width:
+                local = torch.nn.functional.pad(local, (0, local_width - local.size(1)))
+            local = local[:, :local_width].to(batch["completion_ids"].device)
+            return local * batch["tool_mask"] if "tool_mask" in batch else local
+        rewards = self._weighted_rewards(record["rewards"], list(range(len(self.reward_funcs))))
+        kl_sums = torch.tensor(penalties, dtype=rewards.dtype, device=rewards.device)
+        penalised = rewards - beta * kl_sums
+        advantages = outcome_advantages(penalised, num_generations, self.scale_rewards)
+        self._metrics[mode]["kl_penalty"].append((beta * kl_sums).mean().item())
         self._metrics[mode]["reward_with_kl_penalty"].append(torch.nanmean(penalised).item())
         self._replace_logged_advantages(advantages)
-        return advantages[self._process_slice(local_size)]
+        return advantages[rows.to(advantages.device)]
 
-    def _process_advantages(self, output, num_generations: int, token_kl: torch.Tensor | None, mode: str):
-        completion_ids = output["completion_ids"]
-        local_size, local_width = completion_ids.shape
-        completion_id_lists, (_, ends) = self._step_split_cache  # filled by the step rewards of this batch
-        step_names = [f.__name__ for f, lvl in zip(self.reward_funcs, self._levels) if lvl == "step"]
-        step_weights = [float(w) for w, lvl in zip(self.reward_weights, self._levels) if lvl == "step"]
-        step_scores = _combine_step_scores([self._step_scores[n] for n in step_names], step_weights)
-        if token_kl is not None:
-            penalties = segment_sums(token_kl, ends)
-            step_scores = [
-                [None if s is None else s - self.beta * p for s, p in zip(row, pen)]
-                for row, pen in zip(step_scores, penalties)
-            ]
-        num_tokens = [len(ids) for ids in completion_id_lists]
-        gathered = gather_object(list(zip(step_scores, ends, num_tokens)))
-        all_scores = [g[0] for g in gathered]
-        all_ends = [g[1] for g in gathered]
-        all_tokens = [g[2] for g in gathered]
+    def _process_advantages(self, record: dict, penalties, num_generations: int, mode: str, beta: float) -> torch.Tensor:
+        """(N, T) process advantages of the global batch: step advantages (``process_credit``) plus the outcome
+        advantage of the outcome rewards on every real token; ``penalties``: per-step KL sums (kl_in_reward)."""
+        scores, tokens = record["scores"], record["tokens"]
+        if penalties is not None:
+            scores = [[None if s is None else s - beta * p for s, p in zip(row, pen)] for row, pen in zip(scores, penalties)]
         advantages = process_advantages(
-            all_scores, all_ends, num_generations, all_tokens, self.scale_rewards, credit=self.process_credit
+            scores, record["ends"], num_generations, tokens, self.scale_rewards, credit=self.process_credit
         )
-        outcome_columns = [i for i, lvl in enumerate(self._levels) if lvl == "outcome"]
-        outcome_rewards = self._weighted_rewards(outcome_columns)
+        outcome_rewards = self._weighted_rewards(record["rewards"], [i for i, lvl in enumerate(self._levels) if lvl == "outcome"])
+        real = torch.arange(advantages.size(1)).unsqueeze(0) < torch.tensor(tokens).unsqueeze(1)
         if outcome_rewards is not None:
-            real = torch.arange(advantages.size(1)).unsqueeze(0) < torch.tensor(all_tokens).unsqueeze(1)
             outcome = outcome_advantages(outcome_rewards.cpu(), num_generations, self.scale_rewards)
             advantages = advantages + outcome.unsqueeze(1) * real
-        self._log_process_metrics(all_scores, all_tokens, advantages, mode)
-        per_sequence = advantages.sum(1) / torch.tensor(all_tokens).clamp(min=1)
-        self._replace_logged_advantages(per_sequence)
-        local = advantages[self._process_slice(local_size)]
-        if local.size(1) < local_width:
-            local = torch.nn.functional.pad(local, (0, local_width - local.size(1)))
-        return local[:, :local_width].to(completion_ids.device)
+        self._log_process_metrics(scores, record["ends"], tokens, advantages[real], mode)
+        self._replace_logged_advantages(advantages.sum(1) / torch.tensor(tokens).clamp(min=1))
+        return advantages
 
-    def _log_process_metrics(self, scores, num_tokens, advantages, mode):
+    def _log_process_metrics(self, scores, ends, num_tokens, values: torch.Tensor, mode: str) -> None:
         metrics = self._metrics[mode]
-        flat = torch.tensor([s for row in scores for s in row if s is not None], dtype=torch.float32)
-        metrics["steps/per_completion"].append(sum(len(row) for row in scores) / max(len(scores), 1))
-        metrics["steps/reward_mean"].append(flat.mean().item() if flat.numel() else math.nan)
-        metrics["steps/reward_std"].append(flat.std().item() if flat.numel() > 1 else math.nan)
-        real = torch.arange(advantages.size(1)).unsqueeze(0) < torch.tensor(num_tokens).unsqueeze(1)
-        values = advantages[real]
+        guards = step_metrics(scores, ends, num_tokens)
+        for name, value in guards.items():
+            metrics[name].append(value)
+        if mode == "train" and self.accelerator.is_main_process:
+            self.separator_monitor.update(guards["steps/per_completion"], guards["steps/no_separator_frac"])
         if values.numel():
             metrics["advantages/mean"].append(values.mean().item())
             metrics["advantages/std"].append(values.std().item() if values.numel() > 1 else 0.0)
@@ -336,36 +351,53 @@ class GRPOPlusTrainer(GRPOTrainer):
 
     # ------------------------------------------------------------------------------------------------- loss
     @contextlib.contextmanager
-    def _without_trl_kl(self):
-        beta = self.beta
-        self.beta = 0.0
+    def _loss_call(self, inputs, gspo_token: bool):
+        """TRL's loss with β = 0 (our KL term is added after it) and, for GSPO-token, token-level ratios."""
+        beta, level = self.beta, self.importance_sampling_level
+        self.beta, self._loss_beta = 0.0, beta
+        if gspo_token:
+            self.importance_sampling_level = "token"
+        self._loss_inputs, self._capture_logps, self._gspo_token = inputs, True, gspo_token
         try:
             yield
         finally:
-            self.beta = beta
+            self.beta, self.importance_sampling_level = beta, level
+            self._loss_inputs, self._capture_logps, self._gspo_token = None, False, False
 
     def _get_per_token_logps_and_entropies(self, *args, **kwargs):
         result = super()._get_per_token_logps_and_entropies(*args, **kwargs)
-        if self._capture_logps:
-            self._captured_logps = result[0]
-            self._capture_logps = False
+        if not self._capture_logps:
+            return result
+        self._capture_logps = False
+        inputs, logps = self._loss_inputs, result[0]
+        self._captured_logps = logps
+        if _ROW in inputs:  # kl_in_reward: the advantages of this generation batch need its log-probs
+            mode = "train" if self.model.training else "eval"
+            token_kl = per_token_kl(logps.detach(), inputs["ref_per_token_logps"], self.kl_estimator) * self._loss_mask(inputs)
+            record, rows = self._deferred.pop(mode), inputs.pop(_ROW).cpu()
+            inputs["advantages"] = self._advantages(record, token_kl, rows, inputs, mode, self._loss_beta)
+        if self._gspo_token:
+            old = inputs.get("old_per_token_logps")
+            old = logps.detach() if old is None else old
+            result = (gspo_token_logps(logps, old, self._loss_mask(inputs)), *result[1:])
         return result
 
     def _compute_loss(self, model, inputs):
-        if self.beta == 0.0:
+        gspo_token = (
+            self.reward_mode == "process" and self.importance_sampling_level == "sequence" and self.loss_type in RATIO_GRADIENT
+        )
+        if self.beta == 0.0 and not gspo_token:
             return super()._compute_loss(model, inputs)
-        self._capture_logps = True
         try:
-            with self._without_trl_kl():
+            with self._loss_call(inputs, gspo_token):
                 loss = super()._compute_loss(model, inputs)
             logps = self._captured_logps
         finally:
-            self._capture_logps = False
             self._captured_logps = None
+        if self.beta == 0.0:
+            return loss
         mode = "train" if self.model.training else "eval"
-        mask = inputs["completion_mask"]
-        if "tool_mask" in inputs:
-            mask = mask * inputs["tool_mask"]
+        mask = self._loss_mask(inputs)
         ref_logps = inputs["ref_per_token_logps"]
         kl = per_token_kl(logps, ref_logps, self.kl_estimator)
         if self.args.use_bias_correction_kl and self.kl_estimator not in STRAIGHT_THROUGH:
@@ -392,7 +424,7 @@ class GRPOPlusTrainer(GRPOTrainer):
         return torch.exp(log_ratio)
 
     def _num_items_normalizer(self, inputs, mode: str):
-        if self.loss_type not in _TOKEN_SUM_OVER_ITEMS:
+        if self.loss_type not in TOKEN_SUM_OVER_ITEMS:
             return None
         normalizer = inputs["num_items_in_batch"].clamp(min=1.0) / self.accelerator.num_processes
         if mode == "train":
@@ -417,3 +449,6 @@ class GRPOPlusTrainer(GRPOTrainer):
     def _load_optimizer_and_scheduler(self, checkpoint):
         super()._load_optimizer_and_scheduler(checkpoint)
         load_generation_state(self, checkpoint)
+
+
+__all__ = ["GRPOPlusTrainer", "STRAIGHT_THROUGH", "aggregate_token_loss"]

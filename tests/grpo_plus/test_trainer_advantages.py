@@ -34,8 +34,15 @@ def make_trainer(tiny_model_dir, tiny_dataset, trainer_args, reward_funcs, **ove
 
 
 def generate(trainer, tiny_dataset):
+    """A generation batch with its advantages. With kl_in_reward and one loss call per generation batch the trainer
+    computes them in that loss call, from its log-probs: run it, as training would."""
     batch = [dict(tiny_dataset[i]) for i in (0, 5) for _ in range(G)]
-    return batch, trainer._generate_and_score_completions(batch)
+    out = trainer._generate_and_score_completions(batch)
+    if "grpo_plus_row" in out:
+        trainer.current_gradient_accumulation_steps = 1
+        trainer._compute_loss(trainer.model, out)
+        assert "grpo_plus_row" not in out
+    return batch, out
 
 
 def token_logps(trainer, model, out):
@@ -140,3 +147,34 @@ def test_process_mode_advantages(with_outcome, kl_in_reward, tiny_model_dir, tin
     assert torch.allclose(out["advantages"], expected, atol=1e-4)
     logged = trainer._metrics["train"]
     assert logged["steps/per_completion"][-1] == pytest.approx(sum(map(len, ends)) / len(ends))
+
+
+@pytest.mark.parametrize("reward_mode", ["outcome", "process"])
+def test_kl_in_reward_in_the_loss_call_equals_the_extra_forward(reward_mode, tiny_model_dir, tiny_dataset, trainer_args):
+    """The advantages computed in the loss call (no extra forward) equal those from a separate no-grad forward."""
+    extra = {"reward_mode": "process", "step_separator": " "} if reward_mode == "process" else {}
+    funcs = [vowel_steps, length_reward] if reward_mode == "process" else [length_reward]
+    trainer = make_trainer(tiny_model_dir, tiny_dataset, trainer_args, funcs, kl_in_reward=True, beta=0.5, **extra)
+    batch = [dict(tiny_dataset[i]) for i in (0, 5) for _ in range(G)]
+    out = trainer._generate_and_score_completions(batch)
+    assert "grpo_plus_row" in out  # deferred: steps_per_generation == 1 and no old log-probs
+    record = dict(trainer._deferred["train"])
+    rows = out["grpo_plus_row"].cpu()
+    token_kl = trainer._sampling_kl(out) * out["completion_mask"]  # the separate forward of the fallback path
+    expected = trainer._advantages(record, token_kl, rows, out, "train", trainer.beta)
+    permutation = torch.randperm(len(batch))  # TRL shuffles the generation batch before the loss call
+    shuffled = {k: (v[permutation] if isinstance(v, torch.Tensor) and v.ndim else v) for k, v in out.items()}
+    trainer.current_gradient_accumulation_steps = 1
+    trainer._compute_loss(trainer.model, shuffled)
+    assert torch.allclose(shuffled["advantages"], expected[permutation], atol=1e-5)
+    assert expected.abs().max() > 0
+
+
+def test_kl_in_reward_with_several_loss_calls_uses_a_forward(tiny_model_dir, tiny_dataset, trainer_args):
+    trainer = make_trainer(
+        tiny_model_dir, tiny_dataset, {**trainer_args, "gradient_accumulation_steps": 2}, length_reward,
+        kl_in_reward=True, beta=0.5,
+    )
+    assert trainer.args.steps_per_generation == 2
+    _, out = generate(trainer, tiny_dataset)
+    assert "grpo_plus_row" not in out and out["advantages"].abs().max() > 0

@@ -96,6 +96,9 @@ def main(model_dir: str, out_dir: str, mode: str) -> None:
     trainer.model.train()
     batch = next(iter(trainer.get_train_dataloader()))
     output = trainer._generate_and_score_completions(batch)
+    if "grpo_plus_row" in output:  # kl_in_reward: advantages come from the loss call's log-probs (as in training)
+        trainer.current_gradient_accumulation_steps = 1
+        trainer._compute_loss(trainer.model, output)
     rank = trainer.accelerator.process_index
     advantages = output["advantages"]
     if advantages.dim() == 1:
