@@ -60,7 +60,18 @@ GROUPS: tuple[MetricGroup, ...] = (
         _exact("completions/mean_length", "completions/min_length", "completions/max_length"),
     ),
     MetricGroup("loss", "loss", "loss", _exact("loss")),
-    MetricGroup("steps", "process mode: steps", "value", _prefix("steps/")),
+    MetricGroup(
+        "steps",
+        "process mode: steps per completion and their length",
+        "value",
+        _exact("steps/per_completion", "steps/tokens_per_step", "steps/max_tokens_per_step"),
+    ),
+    MetricGroup(
+        "step_guards",
+        "process mode: step rewards and separator avoidance",
+        "value",
+        _exact("steps/reward_mean", "steps/reward_std", "steps/reward_min_mean", "steps/no_separator_frac"),
+    ),
     MetricGroup("advantages", "process mode: token advantages", "advantage", _prefix("advantages/")),
 )
 

@@ -43,7 +43,7 @@ def grpo_log(steps=5, process=False):
             "completions/max_length": 64.0,
         }
         if process:
-            entry.update({"steps/per_completion": 3.0, "steps/reward_mean": 0.5})
+            entry.update({"steps/per_completion": 3.0, "steps/reward_mean": 0.5, "steps/no_separator_frac": 0.1})
             entry.update({"advantages/mean": 0.0, "advantages/std": 1.0, "advantages/min": -2.0, "advantages/max": 2.0})
         log.append(entry)
     log.append({"step": steps, "train_runtime": 12.5, "train_loss": 0.05})
@@ -103,7 +103,7 @@ def test_plot_metrics_outcome_groups(tmp_path):
 
 def test_plot_metrics_process_groups(tmp_path):
     names = {p.name for p in plot_metrics(grpo_log(process=True), tmp_path)}
-    assert {"steps.png", "advantages.png"} <= names
+    assert {"steps.png", "step_guards.png", "advantages.png"} <= names
 
 
 def test_plot_metrics_without_metrics_lists_the_keys(tmp_path):

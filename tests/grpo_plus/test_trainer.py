@@ -61,10 +61,11 @@ def build(cls, config_cls, model_dir, dataset, trainer_args, **overrides):
 
 @pytest.mark.parametrize("loss_type", LOSS_TYPES)
 @pytest.mark.parametrize("bias_correction", [False, True])
-def test_k3_outcome_equals_trl(loss_type, bias_correction, tiny_model_dir, tiny_dataset, trainer_args):
-    overrides = {"loss_type": loss_type, "use_bias_correction_kl": bias_correction, "beta": 0.1}
-    if loss_type in ("luspo",):
-        overrides["importance_sampling_level"] = "sequence"
+@pytest.mark.parametrize("level", ["token", "sequence"])
+def test_k3_outcome_equals_trl(loss_type, bias_correction, level, tiny_model_dir, tiny_dataset, trainer_args):
+    overrides = {
+        "loss_type": loss_type, "use_bias_correction_kl": bias_correction, "beta": 0.1, "importance_sampling_level": level
+    }
     trl_trainer = build(GRPOTrainer, GRPOConfig, tiny_model_dir, tiny_dataset, trainer_args, **overrides)
     plus_trainer = build(GRPOPlusTrainer, GRPOPlusConfig, tiny_model_dir, tiny_dataset, trainer_args, **overrides)
     inputs = fixed_batch(trl_trainer)
