@@ -10,8 +10,8 @@ Rows:
 
 1. per answer style (and all styles together): agreement of our reward (defaults: ``answer_format="auto"``) with
    the audited labels, next to TRL's; precision, recall and false-positive rate (share of wrong completions scored
-   1.0) of both in the notes, and how many source labels the audit corrected. Target: agreement ≥ 99.5 % and
-   false positives ≤ 0.3 % for every style;
+   1.0) of both in the notes, how many source labels the audit corrected, and the agreement with the unaudited
+   source labels. Target: agreement ≥ 99.5 % and false positives ≤ 0.3 % for every style;
 2. the wrong completions that a lenient rule would accept (the gold's value written elsewhere in the completion,
    or the final answer an unevaluated expression of it): false-positive rate of both;
 3. throughput (TRL time / our time) on the same completions, boxed subset and all styles: the completions are
@@ -115,6 +115,7 @@ def _score(reward, records: Sequence[dict]) -> list[float | None]:
 def _quality_row(name: str, records: Sequence[dict], ours: Sequence, trl: Sequence) -> dict:
     labels = [bool(r["label_audited"]) for r in records]
     o, t = confusion(labels, ours), confusion(labels, trl)
+    raw_o, raw_t = (confusion([bool(r["label"]) for r in records], s) for s in (ours, trl))
     corrected = sum(1 for r in records if r["label_audited"] != r["label"])
     right = sum(labels)
     return make_row(
@@ -127,7 +128,9 @@ def _quality_row(name: str, records: Sequence[dict], ours: Sequence, trl: Sequen
         f"{right} right / {len(records) - right} wrong (audited labels; {corrected} source labels corrected); "
         f"ours vs TRL: precision {_fmt(o['precision'])} / {_fmt(t['precision'])} %, recall {_fmt(o['recall'])} / "
         f"{_fmt(t['recall'])} %, FP rate {_fmt(o['fp_rate'])} / {_fmt(t['fp_rate'])} % ({o['fp']} / {t['fp']}), "
-        f"missed right answers {o['fn']} / {t['fn']}",
+        f"missed right answers {o['fn']} / {t['fn']}; against the unaudited source labels: agreement "
+        f"{_fmt(raw_o['agreement'])} / {_fmt(raw_t['agreement'])} %, FP rate {_fmt(raw_o['fp_rate'])} / "
+        f"{_fmt(raw_t['fp_rate'])} %",
     )
 
 
