@@ -301,7 +301,7 @@ KEYS: tuple[Key, ...] = (
         "`use_peft: false`; `freeze` / `oft` → error", _finetuning_type, default="lora", soft=("dtype",)),
     Key("lora_rank", ("lora_r",), "the LoRA rank (default 8)", _rename("lora_r", _positive), int, default=8,
         when=_is_lora),
-    Key("lora_alpha", ("lora_alpha",), "LoRA alpha (default 2 × `lora_rank`)", _rename("lora_alpha"), float,
+    Key("lora_alpha", ("lora_alpha",), "LoRA alpha (default 2 × `lora_rank`)", _rename("lora_alpha"), int,
         default=lambda ctx: 2 * ctx.get("lora_rank"), when=_is_lora),
     Key("lora_dropout", ("lora_dropout",), "LoRA dropout (default 0)", _rename("lora_dropout"), float, default=0.0,
         when=_is_lora),
