@@ -65,6 +65,7 @@ which parses that gold once and caches it (the G completions of a prompt share o
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections.abc import Sequence
@@ -90,34 +91,43 @@ _LATEX_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox|operatorname)\s*\{[^{}]*
 # ------------------------------------------------------------------------------------------------ boxes
 
 
+_BOX_TOKEN = re.compile(r"[^\s$]+")
+
+
+def _brace_partners(text: str) -> dict[int, int]:
+    """Index of the matching ``}`` for every ``{`` of ``text`` that is closed (``\\{`` and ``\\}`` skipped), in one
+    pass: a completion of many unclosed boxes costs linear time, not quadratic."""
+    partners: dict[int, int] = {}
+    stack: list[int] = []
+    for match in re.finditer(r"\\.|[{}]", text, re.DOTALL):
+        ch = match.group(0)
+        if ch == "{":
+            stack.append(match.start())
+        elif ch == "}" and stack:
+            partners[stack.pop()] = match.start()
+    return partners
+
+
 def _box_spans(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, content)`` of every ``\\boxed{...}`` / ``\\fbox{...}`` (braces balanced, ``\\{`` skipped) and
     ``\\boxed 5`` (a box without braces: the next token), in order."""
     spans = []
+    partners: dict[int, int] | None = None
     for match in re.finditer(r"\\boxed|\\fbox", text):
         start = match.start()
         i = match.end()
         while i < len(text) and text[i] == " ":
             i += 1
         if i < len(text) and text[i] == "{":
-            depth, j = 0, i
-            while j < len(text):
-                ch = text[j]
-                if ch == "\\":
-                    j += 2
-                    continue
-                if ch == "{":
-                    depth += 1
-                elif ch == "}":
-                    depth -= 1
-                    if depth == 0:
-                        spans.append((start, j + 1, text[i + 1 : j]))
-                        break
-                j += 1
+            if partners is None:
+                partners = _brace_partners(text)
+            close = partners.get(i)
+            if close is not None:
+                spans.append((start, close + 1, text[i + 1 : close]))
         elif match.end() < i < len(text):
-            token = re.match(r"[^\s$]+", text[i:])
+            token = _BOX_TOKEN.match(text, i)
             if token:
-                spans.append((start, i + token.end(), token.group(0)))
+                spans.append((start, token.end(), token.group(0)))
     return [s for k, s in enumerate(spans) if k == 0 or s[0] >= spans[k - 1][1]]
 
 
@@ -172,6 +182,7 @@ _NUMBER_TOKEN = re.compile(
 )
 _TERMINAL = re.compile(r"[.!?。)\]}$*\"'»”]\s*$|\\\]\s*$|\\\)\s*$")
 _MAX_PHRASE = 300
+_MAX_ANCHORS = 16
 
 
 def _number_source(match: re.Match) -> str:
@@ -201,9 +212,11 @@ def _math_tokens(text: str) -> list[tuple[int, int, str]]:
     outside them (GSM8K's ``<<48/2=24>>`` calculator notes skipped)."""
     spans = _math_spans(text)
     tokens = [span for span in spans if span[2]]
+    starts = [span[0] for span in spans]
     plain = re.sub(r"<<[^<>]*>>", lambda m: " " * len(m.group(0)), text)
     for match in _NUMBER_TOKEN.finditer(plain):
-        if any(a <= match.start() < b for a, b, _ in spans):
+        k = bisect.bisect_right(starts, match.start()) - 1
+        if k >= 0 and match.start() < spans[k][1]:
             continue
         tokens.append((match.start(), match.end(), _number_source(match)))
     return sorted(tokens)
@@ -248,19 +261,18 @@ def phrase_answer(text: str) -> str | None:
     """The answer after the last anchored final-answer phrase of ``text`` (rule d), or None. A phrase that only
     restates the answer in words (``The answer (words) is twenty-seven.``) gives way to the last phrase with a
     mathematical answer before it; with none, the words are the answer (a text gold such as ``odd``)."""
-    answers = []
-    for anchor in _ANCHOR.finditer(text):
+    fallback = None
+    for anchor in list(_ANCHOR.finditer(text))[-_MAX_ANCHORS:][::-1]:
         rest = text[anchor.end() : anchor.end() + _MAX_PHRASE]
         line, _, following = rest.partition("\n")
         answer = _phrase_answer(rest if re.search(r"[A-Za-z0-9\\$]", line) else following)
-        if answer is not None:
-            answers.append(answer)
-    if not answers:
-        return None
-    for answer in reversed(answers):
+        if answer is None:
+            continue
         if _mathematical(answer):
             return answer
-    return answers[-1]
+        if fallback is None:
+            fallback = answer
+    return fallback
 
 
 def last_expression(text: str, closed: bool) -> str | None:

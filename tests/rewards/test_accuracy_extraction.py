@@ -316,3 +316,17 @@ def test_adversarial_answer_times_out_with_defaults():
     start = time.monotonic()
     assert short([ADVERSARIAL, r"\boxed{x}"], solution=["x", "x"]) == [0.0, 1.0]
     assert time.monotonic() - start < 2.0 + 2.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\\boxed{" * 10000, "$1 " * 30000, "the answer is " * 10000, "\nA:" * 30000, "$" * 100000, "1," * 50000],
+    ids=["unclosed boxes", "dollar numbers", "many phrases", "many A:", "dollars", "commas"],
+)
+def test_extraction_is_fast_on_adversarial_text(text):
+    """Extraction runs in the trainer process without a time limit, so it must stay near-linear in the text length
+    (unclosed boxes were quadratic: 90 s for 10,000 of them)."""
+    start = time.perf_counter()
+    source, mode = extract_answer(text, "answer", "auto")
+    rule_grade("13", source, mode)
+    assert time.perf_counter() - start < 2.0
