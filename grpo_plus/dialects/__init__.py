@@ -187,5 +187,5 @@ def translate(
     argv, moved = _take_native_flags(argv, REREAD_FLAGS, options)
     values.update(moved)
     values.update(flags)
-    out = translate_mapping(values, native, source, explicit_native=cli_fields - set(moved))
+    out = translate_mapping(values, native, source, explicit_native=cli_fields)
     return Translation(LLAMAFACTORY, out, list(argv), env, set(config) - {"env"})

@@ -77,6 +77,7 @@ class Key:
         when: whether the key has an effect here; a value given while it does not is ignored with a warning.
         soft: outputs that yield to the same field given explicitly (e.g. ``dtype``).
         note: ``(value, ctx) -> str`` appended to the log line (what the conversion means for this value).
+        merges: the conversion merges its output into the same field given explicitly (no conflict).
     """
 
     name: str
@@ -88,14 +89,16 @@ class Key:
     when: Callable[[Context], bool] = _always
     soft: tuple[str, ...] = ()
     note: Callable[[Any, Context], str] | None = None
+    merges: bool = False
 
 
 class Context:
     """The merged mapping (the file's keys, command-line overrides, LLaMA-Factory defaults filled in so far)."""
 
-    def __init__(self, values: dict[str, Any], trl_defaults: Mapping[str, Any]):
+    def __init__(self, values: dict[str, Any], trl_defaults: Mapping[str, Any], explicit: Iterable[str] = ()):
         self.values = values
         self.trl_defaults = trl_defaults
+        self.explicit = set(explicit)  # native fields set on the command line
 
     def get(self, name: str, fallback: Any = None) -> Any:
         if name in self.values:
@@ -219,7 +222,7 @@ def _template(value, ctx):
 def _completion_budget(ctx: Context) -> tuple[int, bool]:
     """(max_completion_length, whether it was given) from max_new_tokens, TRL's max_completion_length or the
     cutoff_len split."""
-    if ctx.has("max_new_tokens"):
+    if ctx.has("max_new_tokens") and "max_completion_length" not in ctx.explicit:
         return ctx.get("max_new_tokens"), True
     if ctx.has("max_completion_length"):
         return ctx.get("max_completion_length"), True
@@ -341,7 +344,7 @@ KEYS: tuple[Key, ...] = (
         "prompts × (`num_generations_eval` or `num_generations`)",
         _per_device("per_device_eval_batch_size", "num_generations_eval"), int),
     Key("enable_thinking", ("chat_template_kwargs",), "passed to the chat template (`enable_thinking`)",
-        _enable_thinking, bool),
+        _enable_thinking, bool, merges=True),
     Key("flash_attn", ("attn_implementation",), "`auto` → transformers' choice, `disabled` → `eager`, `sdpa`, "
         "`fa2` → `flash_attention_2`, `fa3` → `flash_attention_3`", _flash_attn),
     Key("disable_gradient_checkpointing", ("activation_checkpointing",), "true → `activation_checkpointing: false`",
@@ -487,7 +490,7 @@ def translate_mapping(
 
     explicit_native = set(explicit_native)
     values = {name: _coerce(KEY_BY_NAME[name], v) if name in KEY_BY_NAME else v for name, v in values.items()}
-    ctx = Context(dict(values), _trl_defaults())
+    ctx = Context(dict(values), _trl_defaults(), explicit_native)
     out = {name: value for name, value in values.items() if name in native and name not in KEY_BY_NAME}
     file_native = set(out)
     for key in KEYS:
@@ -512,7 +515,7 @@ def translate_mapping(
             if field_name != key.name and field_name in file_native:
                 if field_name in key.soft:
                     continue
-                if out[field_name] != field_value:
+                if out[field_name] != field_value and not key.merges:
                     raise DialectError(
                         f"{key.name} and {field_name} are both set in {source}; {key.name} is LLaMA-Factory's "
                         f"name for it ({key.name}={value!r} -> {field_name}={field_value!r}, but "

@@ -392,3 +392,30 @@ def test_accelerate_launch_module(tmp_path, tiny_model_dir, qa_file):
     assert "steps: 1" in result.stdout
     assert (tmp_path / "out" / "model.safetensors").is_file()
     assert (tmp_path / "out" / "grpo_metrics" / "overview.png").is_file()
+
+
+# ------------------------------------------------------------------------------------- LLaMA-Factory-style configs
+def test_llamafactory_config_errors_before_any_model_loads(tmp_path, capsys, no_model_load):
+    fields = {"model_name_or_path": str(tmp_path / "no-such-model"), "stage": "dpo", "pref_beta": 0.1,
+              "dataset": "my_data", "reward_funcs": "accuracy", "output_dir": str(tmp_path / "out")}
+    code, _, err = run_cli(capsys, "train", "--config", write_config(tmp_path, "lf.yaml", **fields))
+    assert code == 2
+    assert "stage='dpo' is not supported: grpo-plus trains GRPO only" in err and "valid choices: 'grpo'" in err
+    assert "Traceback" not in err and no_model_load == []
+
+
+def test_dataset_dir_and_template_through_load_prompt_dataset(tmp_path, bpe_tokenizer):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "qa.json").write_text(json.dumps([{"instruction": "What is 1 + 1?", "input": "Be exact.", "output": "2"}]))
+    (data / "dataset_info.json").write_text(json.dumps({"qa": {"file_name": "qa.json"}}))
+    args = cli.DatasetArguments(dataset_name="qa", dataset_dir=str(data), template="qwen", system_prompt="Be brief.")
+    dataset = cli.load_prompt_dataset(args, bpe_tokenizer)
+    assert dataset[0]["prompt"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is 1 + 1?\nBe exact."},
+    ]
+    assert dataset[0]["solution"] == "2"
+    with pytest.raises(cli.ConfigError, match="every prompt is longer than max_prompt_length=3 tokens"):
+        cli.load_prompt_dataset(cli.DatasetArguments(dataset_name="qa", dataset_dir=str(data), max_prompt_length=3),
+                                bpe_tokenizer)

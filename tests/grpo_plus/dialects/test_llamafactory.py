@@ -381,3 +381,13 @@ def test_example_config_is_the_issue_config():
     example = yaml.safe_load((REPO / "configs" / "llamafactory_grpo.yaml").read_text(encoding="utf-8"))
     assert {k: v for k, v in example.items() if k in ISSUE_CONFIG} == ISSUE_CONFIG
     assert set(example) - set(ISSUE_CONFIG) == {"dataset_dir", "plot_loss"}
+
+
+def test_enable_thinking_merges_into_chat_template_kwargs(tmp_path):
+    parsed = parse(tmp_path, base(tmp_path, enable_thinking=False, chat_template_kwargs={"custom": 1}))
+    assert parsed["train"].chat_template_kwargs == {"custom": 1, "enable_thinking": False}
+
+
+def test_completion_length_flag_beats_the_files_max_new_tokens(tmp_path):
+    parsed = parse(tmp_path, {**ISSUE_CONFIG, "max_new_tokens": 256}, "--max_completion_length", "16")
+    assert (parsed["train"].max_completion_length, parsed["data"].max_prompt_length) == (16, 4096 - 16)
