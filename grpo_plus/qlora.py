@@ -20,6 +20,11 @@ What happens then, all inherited from TRL:
 - gradient checkpointing (TRL's default) keeps one activation per layer instead of all of them.
 
 Memory figures for Qwen2.5-1.5B / 7B and how they are derived: ``docs/qlora_memory.md``.
+
+On a CPU with AVX512-BF16 (recent Intel Xeon), bitsandbytes >= 0.49 rewrites a 4-bit weight in place into a packed
+layout for a bfloat16 inference kernel the first time its layer runs in eval mode without gradients (an evaluation
+pass, ``model.eval()`` + ``generate``). Training afterwards is broken (see :func:`disable_cpu_repacking`), so
+grpo_plus keeps the policy's 4-bit layers on bitsandbytes' generic kernel on every CPU. CUDA is unaffected.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ __all__ = [
     "COMPUTE_DTYPES",
     "QUANT_TYPES",
     "bnb_4bit_config",
+    "disable_cpu_repacking",
     "lora_config",
     "qlora_setup",
 ]
@@ -176,3 +182,57 @@ def qlora_setup(
                 "gradient_checkpointing=True (TRL's default) unless memory is plentiful"
             )
     return {"quantization_config": quantization, "peft_config": peft}
+
+
+def disable_cpu_repacking(model) -> int:
+    """Keep every bitsandbytes 4-bit layer of ``model`` in the layout QLoRA trains on, also on AVX512-BF16 CPUs.
+
+    bitsandbytes >= 0.49 (``Linear4bit.forward``), on a CPU whose ``has_avx512bf16()`` is true, converts a layer's
+    packed NF4/FP4 weight **in place** to another layout the first time the layer runs in eval mode on an input
+    without gradient, and from then on computes that layer with a bfloat16 kernel whatever the compute dtype. For a
+    model being trained this means:
+
+    - eval-mode, no-grad log-probs differ from the train-mode ones the trainer computes (about 3e-3 in float32);
+    - the converted kernel has no backward: the next training step fails in a biased layer (``RuntimeError: a view of
+      a leaf Variable that requires grad is being used in an in-place operation``, Qwen2's q/k/v projections) and,
+      in a layer without bias, lets no gradient through the frozen base, so the adapters below it get wrong
+      gradients with only a PyTorch warning;
+    - a layer with ``out_features`` not a multiple of 32 or ``in_features`` not a multiple of the quantisation block
+      cannot be converted and raises;
+    - converting back (``state_dict()``, ``save_pretrained``, ``.cuda()``) re-quantises the absmax constants from
+      bfloat16, so the frozen base is no longer the one that was loaded.
+
+    This sets each ``bitsandbytes.nn.Linear4bit``'s ``support_avx512bf16_for_cpu`` to False, which keeps it on the
+    generic kernel (the one used in training mode and on CPUs without the feature) in every mode. A layer that was
+    already converted is converted back first, with a warning (its absmax constants are then re-quantised, see above).
+    It changes nothing on CUDA, where the flag is not read. ``GRPOPlusTrainer`` should call it on its model after
+    loading; call it yourself on a model you evaluate or generate with in eval mode between training steps.
+
+    Returns:
+        the number of 4-bit layers found (0 when bitsandbytes is not installed or the model has none).
+    """
+    try:
+        import bitsandbytes as bnb
+    except ImportError:
+        return 0
+    layers, converted = 0, []
+    for name, module in model.named_modules():
+        if not isinstance(module, bnb.nn.Linear4bit):
+            continue
+        layers += 1
+        module.support_avx512bf16_for_cpu = False
+        weight = module.weight
+        if getattr(getattr(weight, "quant_state", None), "packing_format_for_cpu", False):
+            from bitsandbytes.functional import _convert_weight_packed_for_cpu_inverse
+
+            weight.data, weight.quant_state = _convert_weight_packed_for_cpu_inverse(weight.data, weight.quant_state)
+            converted.append(name)
+    if converted:
+        logger.warning(
+            "%d 4-bit layer(s) had been repacked for bitsandbytes' AVX512-BF16 CPU kernel by an eval-mode forward "
+            "(first: %s); converted back, with their absmax constants re-quantised (not bit-identical to the loaded "
+            "weights). Call disable_cpu_repacking before any eval-mode forward to keep them exact",
+            len(converted),
+            converted[0],
+        )
+    return layers

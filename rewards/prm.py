@@ -18,9 +18,14 @@ that every tag in the input is one we placed; tag positions are found from the t
 is exact even where a tag merges with a neighbouring character into one token.
 
 The model loads on first call (so it lands on the trainer's device: ``accelerate.PartialState().device`` unless
-``device`` is given), optionally in 4-bit (bitsandbytes NF4), and scores completions in batches of ``batch_size``
-(right padding). A causal LM computes logits only at tag positions (``logits_to_keep``). Steps cut off by
-``max_length`` (default: the model's ``max_position_embeddings``) get ``None``.
+``device`` is given), optionally in 4-bit (bitsandbytes NF4: every linear layer of the transformer, while the
+classification head, ``score`` / ``classifier``, or the LM head stays in ``dtype``), and scores completions in batches
+of ``batch_size`` (right padding). On a CPU with AVX512-BF16, bitsandbytes >= 0.49 runs the 4-bit layers of a model in
+eval mode with a bfloat16 kernel after repacking their weights (fine for a reward model, which is never trained);
+layers that kernel cannot take (``out_features`` not a multiple of 32, ``in_features`` not a multiple of the
+quantisation block, which would raise) are kept on the generic kernel. A causal LM computes logits only at tag
+positions (``logits_to_keep``). Steps cut off by ``max_length`` (default: the model's ``max_position_embeddings``)
+get ``None``.
 """
 
 from __future__ import annotations
@@ -37,8 +42,36 @@ from .registry import register_reward
 logger = logging.getLogger(__name__)
 
 STYLES = ("auto", "token_classification", "causal_lm")
+# Head module names left unquantised in 4-bit (transformers' `llm_int8_skip_modules` patterns): `score` is the head of
+# Qwen2/Llama/Mistral...ForTokenClassification and of Qwen2.5-Math-PRM's Qwen2ForProcessRewardModel (`score.0`,
+# `score.2`), `classifier` that of BERT-style encoders. A causal LM PRM keeps transformers' default (the LM head).
+TOKEN_CLASSIFICATION_HEADS = ("score", "classifier")
+# bitsandbytes' AVX512-BF16 CPU layout packs rows in blocks of 32 (`_convert_weight_packed_for_cpu(block_n=32)`).
+_CPU_PACK_ROWS = 32
 QWEN_PRM_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 _DEFAULT = object()
+
+
+def _keep_unpackable_layers_generic(model) -> list[str]:
+    """Names of the 4-bit layers set to bitsandbytes' generic CPU kernel because its AVX512-BF16 one cannot take them.
+
+    bitsandbytes' ``Linear4bit.forward`` repacks a weight for that kernel on the CPU in eval mode without gradient
+    (where ``has_avx512bf16()``), which needs ``out_features % 32 == 0`` and ``in_features % blocksize == 0``; on any
+    other shape it raises (``N must be divisible by block_n``) after altering the layer's quantisation state. Only the
+    per-layer flag ``support_avx512bf16_for_cpu`` is changed; it is not read on CUDA.
+    """
+    import bitsandbytes as bnb
+
+    kept = []
+    for name, module in model.named_modules():
+        if isinstance(module, bnb.nn.Linear4bit):
+            blocksize = module.weight.quant_state.blocksize
+            if module.out_features % _CPU_PACK_ROWS or module.in_features % blocksize:
+                module.support_avx512bf16_for_cpu = False
+                kept.append(name)
+    if kept:
+        logger.info("prm: %d 4-bit layer(s) of unsupported shape stay on the generic CPU kernel: %s", len(kept), kept)
+    return kept
 
 
 @register_reward("prm", level="step")
@@ -53,7 +86,8 @@ class ProcessRewardModel:
         positive_label: token_classification label index of a correct step.
         batch_size: completions per forward pass.
         device: torch device; default the trainer's (``accelerate.PartialState().device``).
-        load_in_4bit: load with bitsandbytes NF4 quantisation (needs a CUDA device).
+        load_in_4bit: load with bitsandbytes NF4 quantisation (CUDA or CPU); the classification or LM head stays in
+            ``dtype``.
         dtype: torch dtype name or "auto".
         max_length: token limit of one input (default the model's ``max_position_embeddings``).
         use_chat_template: render a conversation with the tokenizer's chat template (default: True for
@@ -183,11 +217,16 @@ class ProcessRewardModel:
             from transformers import BitsAndBytesConfig
 
             compute = torch.bfloat16 if kwargs["dtype"] == "auto" else kwargs["dtype"]
+            # transformers' default skip list (tied weights, output embeddings, the last parameter's name) misses a
+            # token-classification head, whose last parameter is `score.bias`, and a given list replaces the default:
+            # name the head. A causal LM keeps the default, which holds its LM head
+            skip = list(TOKEN_CLASSIFICATION_HEADS) if self.style == "token_classification" else None
             kwargs["quantization_config"] = BitsAndBytesConfig(
                 load_in_4bit=True,
                 bnb_4bit_quant_type="nf4",
                 bnb_4bit_use_double_quant=True,
                 bnb_4bit_compute_dtype=compute,
+                llm_int8_skip_modules=skip,
             )
             kwargs["device_map"] = {"": self.device}
         auto = AutoModelForTokenClassification if self.style == "token_classification" else AutoModelForCausalLM
@@ -201,6 +240,8 @@ class ProcessRewardModel:
             model = AutoModel.from_pretrained(self.model_name, **kwargs)
         if not self.load_in_4bit:
             model = model.to(self.device)
+        else:
+            _keep_unpackable_layers_generic(model)
         model.eval()
         if self.max_length is None:
             self.max_length = getattr(model.config, "max_position_embeddings", None)

@@ -4,6 +4,10 @@ One short run on a tiny Qwen2 (hidden 128, a multiple of the 64-weight quantisat
 the quantised base stays bit-identical, only adapter weights move, the reference log-probs are the policy's with
 the adapters disabled (no second copy of the model), the saved adapter reloads to the same log-probs, and the paged
 8-bit AdamW keeps 8-bit states.
+
+Log-probs are compared as the trainer computes them: training mode (dropout 0 here), no gradient. On a CPU with
+AVX512-BF16, bitsandbytes computes an eval-mode, no-grad forward with another kernel after repacking the weights in
+place; those tests check that behaviour and grpo_plus.qlora.disable_cpu_repacking, which keeps training exact.
 """
 
 from __future__ import annotations
@@ -19,10 +23,14 @@ import torch
 
 from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
 from grpo_plus.demo.tiny import save_tiny_model
-from grpo_plus.qlora import bnb_4bit_config, lora_config, qlora_setup
+from grpo_plus.qlora import bnb_4bit_config, disable_cpu_repacking, lora_config, qlora_setup
 
 HIDDEN, INTERMEDIATE, LAYERS, RANK = 128, 256, 2, 32
 LINEAR_NAMES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+AVX512BF16 = bool(bnb.functional.has_avx512bf16())  # bitsandbytes' own test of the CPU feature
+needs_avx512bf16 = pytest.mark.skipif(
+    not AVX512BF16, reason="this CPU lacks AVX512-BF16: bitsandbytes never repacks 4-bit weights on it"
+)
 
 
 def length_reward(completions, **kwargs):
@@ -30,7 +38,11 @@ def length_reward(completions, **kwargs):
 
 
 def completion_logps(model, batch) -> torch.Tensor:
-    """(B, T) log-probs of the completion tokens from plain logits (no fused head), 0 where the mask is 0."""
+    """(B, T) log-probs of the completion tokens from plain logits (no fused head), 0 where the mask is 0.
+
+    Computed as TRL computes the policy and reference log-probs during training: the model in training mode (the runs
+    here have no dropout), no gradient."""
+    model.train()
     ids = torch.cat([batch["prompt_ids"], batch["completion_ids"]], dim=1)
     mask = torch.cat([batch["prompt_mask"], batch["completion_mask"]], dim=1)
     width = batch["completion_ids"].size(1)
@@ -38,6 +50,11 @@ def completion_logps(model, batch) -> torch.Tensor:
         logits = model(input_ids=ids, attention_mask=mask).logits[:, -width - 1 : -1].float()
     logps = logits.log_softmax(-1).gather(-1, batch["completion_ids"].unsqueeze(-1)).squeeze(-1)
     return logps * batch["completion_mask"]
+
+
+def repacked(layer) -> bool:
+    """Whether bitsandbytes has rewritten this Linear4bit's weight into its AVX512-BF16 CPU layout."""
+    return bool(getattr(layer.weight.quant_state, "packing_format_for_cpu", False))
 
 
 def quantised_state(model) -> dict[str, torch.Tensor]:
@@ -205,7 +222,6 @@ def test_reference_is_the_base_with_adapters_disabled(run):
     # the 4-bit weights exist once: the policy's 14 quantised linears are the only Params4bit objects alive
     assert run.params4bit_objects == LAYERS * len(LINEAR_NAMES)
     model = trainer.model
-    model.eval()
     for batch in run.batches[1:]:  # from step 2 on the adapters are no longer zero
         mask = batch["completion_mask"].bool()
         with model.disable_adapter():
@@ -228,7 +244,6 @@ def test_adapter_saves_and_reloads(run, model_dir):
         model_dir, quantization_config=run.setup["quantization_config"], dtype=torch.float32
     )
     reloaded = PeftModel.from_pretrained(base, str(run.adapter_dir))
-    reloaded.eval()
     model = run.trainer.model
     trained = dict(model.named_parameters())
     lora = {n: p for n, p in reloaded.named_parameters() if ".lora_" in n}
@@ -237,7 +252,6 @@ def test_adapter_saves_and_reloads(run, model_dir):
         assert torch.equal(param.float(), trained[name].float()), name
         # PEFT loads adapters in float32; TRL trains QLoRA adapters in bfloat16: compute like the trainer did
         param.data = param.data.to(trained[name].dtype)
-    model.eval()
     batch = run.batches[-1]
     mask = batch["completion_mask"].bool()
     original = completion_logps(model, batch)
@@ -261,6 +275,97 @@ def test_paged_adamw_8bit_keeps_8bit_states(run):
     assert optimizer.state[big]["state2"].dtype == torch.uint8
     assert optimizer.state[small]["state1"].dtype == torch.float32
     assert optimizer.state[big]["step"] == 3
+
+
+# --------------------------------------------------------------------------------------------- eval mode on the CPU
+def fresh_qlora_model(model_dir):
+    """The run's model as TRL builds it (4-bit NF4 base, float32 compute, LoRA on every linear), B made non-zero."""
+    from peft import get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(
+        model_dir, quantization_config=bnb_4bit_config(compute_dtype="float32"), dtype=torch.float32
+    )
+    model = get_peft_model(base, lora_config(r=8, lora_dropout=0.0))
+    generator = torch.Generator().manual_seed(0)
+    for name, param in model.named_parameters():
+        if ".lora_B." in name:
+            param.data = torch.randn(param.shape, generator=generator) * 0.02
+    return model
+
+
+def eval_logits_then_grads(model, ids, training: bool):
+    """Logits of a no-grad forward in training or eval mode, then the LoRA gradients of a training step after it."""
+    model.train(training)
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits
+    model.train()
+    model.zero_grad()
+    model(input_ids=ids, labels=ids).loss.backward()
+    return logits, {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def probe_ids(model) -> torch.Tensor:
+    return torch.randint(3, model.config.vocab_size, (2, 12), generator=torch.Generator().manual_seed(1))
+
+
+def test_disable_cpu_repacking_keeps_eval_exact_and_training_correct(model_dir):
+    model = fresh_qlora_model(model_dir)
+    assert disable_cpu_repacking(model) == LAYERS * len(LINEAR_NAMES)
+    ids = probe_ids(model)
+    before = quantised_state(model)
+    train_logits, grads = eval_logits_then_grads(model, ids, training=True)
+    eval_logits, grads_after_eval = eval_logits_then_grads(model, ids, training=False)
+    # one kernel in both modes: eval-mode numbers are the training-mode ones, bit for bit
+    assert torch.equal(eval_logits, train_logits)
+    assert not any(repacked(m) for m in model.modules() if isinstance(m, bnb.nn.Linear4bit))
+    # training after an eval pass gets the same gradients, down to the first layer (through the frozen 4-bit base)
+    assert grads_after_eval.keys() == grads.keys()
+    for name, grad in grads.items():
+        assert torch.equal(grads_after_eval[name], grad), name
+    first = [g for n, g in grads.items() if ".layers.0." in n and ".lora_A." in n]
+    assert len(first) == len(LINEAR_NAMES) and all(g.abs().max() > 0 for g in first)
+    model.state_dict()  # what saving an adapter does: no conversion, so the base stays as loaded
+    after = quantised_state(model)
+    assert after.keys() == before.keys()
+    for name, tensor in before.items():
+        assert torch.equal(after[name], tensor), name
+    assert disable_cpu_repacking(torch.nn.Linear(4, 4)) == 0
+
+
+@needs_avx512bf16
+def test_bitsandbytes_repacks_in_eval_mode_on_avx512bf16_cpus(model_dir, caplog):
+    """What disable_cpu_repacking guards against (bitsandbytes 0.49-0.50 on such CPUs), and that it repairs it."""
+    model = fresh_qlora_model(model_dir)
+    layers = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
+    ids = probe_ids(model)
+    before = quantised_state(model)
+    train_logits, _ = eval_logits_then_grads(model, ids, training=True)
+    assert not any(repacked(m) for m in layers)  # training mode (also without grad) keeps the generic kernel
+    model.eval()
+    with torch.no_grad():
+        eval_logits = model(input_ids=ids).logits
+    assert all(repacked(m) for m in layers)  # the policy's own weights, rewritten in place
+    # same weights, another kernel (bfloat16 activations): the numbers move by more than the old test tolerance
+    assert (eval_logits - train_logits).abs().max() > 1e-5
+    model.train()
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        model(input_ids=ids, labels=ids).loss.backward()  # the repacked kernel has no backward
+
+    with caplog.at_level(logging.WARNING, logger="grpo_plus.qlora"):
+        assert disable_cpu_repacking(model) == len(layers)
+    assert f"{len(layers)} 4-bit layer(s) had been repacked" in caplog.text
+    assert not any(repacked(m) for m in layers)
+    after = quantised_state(model)
+    # the 4-bit codes come back exactly; the absmax constants were re-quantised from bfloat16 values
+    for name in (n for n in before if n.endswith(".weight")):
+        assert torch.equal(after[name], before[name]), name
+    assert any(not torch.equal(after[n], before[n]) for n in before if n.endswith(".nested_absmax"))
+    logits, grads = eval_logits_then_grads(model, ids, training=False)
+    assert not any(repacked(m) for m in layers)
+    assert all(torch.isfinite(g).all() for g in grads.values())
+    first = [g for n, g in grads.items() if ".layers.0." in n and ".lora_A." in n]
+    assert len(first) == len(LINEAR_NAMES) and all(g.abs().max() > 0 for g in first)
 
 
 def test_prm_reward_in_4bit(tmp_path, bpe_tokenizer):
@@ -293,10 +398,16 @@ def test_prm_reward_in_4bit(tmp_path, bpe_tokenizer):
     quantised = get_reward("prm", **common, load_in_4bit=True)
     full_scores = full(steps=steps, prompts=prompts)
     scores = quantised(steps=steps, prompts=prompts)
-    layers = [n for n, m in quantised._model.named_modules() if isinstance(m, bnb.nn.Linear4bit)]
-    # every linear of the two layers, and the 2-label head (transformers leaves only an LM output head unquantised)
-    assert sorted({n.split(".")[-1] for n in layers}) == sorted({*LINEAR_NAMES, "score"})
-    assert len(layers) == 2 * len(LINEAR_NAMES) + 1
+    modules = dict(quantised._model.named_modules())
+    layers = [n for n, m in modules.items() if isinstance(m, bnb.nn.Linear4bit)]
+    # every linear of the two layers; the 2-label head stays a float32 nn.Linear (transformers' default would quantise
+    # it, and bitsandbytes' AVX512-BF16 CPU kernel cannot take 2 output rows)
+    assert sorted({n.split(".")[-1] for n in layers}) == sorted(LINEAR_NAMES)
+    assert len(layers) == 2 * len(LINEAR_NAMES)
+    assert type(modules["score"]) is torch.nn.Linear and modules["score"].weight.dtype == torch.float32
+    # every layer has a shape the packed CPU kernel takes (128/256 inputs, 64..256 outputs), so where the CPU has
+    # AVX512-BF16 bitsandbytes repacked all of them for scoring (eval mode, inference), and none elsewhere
+    assert [repacked(modules[n]) for n in layers] == [AVX512BF16] * len(layers)
     assert [len(r) for r in scores] == [2, 1]
     flat, flat_full = [s for r in scores for s in r], [s for r in full_scores for s in r]
     assert all(0.0 <= s <= 1.0 for s in flat)

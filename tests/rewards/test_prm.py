@@ -201,7 +201,34 @@ def test_load_in_4bit_passes_a_bitsandbytes_config(token_prm, monkeypatch):
     config = captured["quantization_config"]
     assert isinstance(config, BitsAndBytesConfig) and config.load_in_4bit
     assert config.bnb_4bit_quant_type == "nf4"
+    # the head stays unquantised: `score` (Qwen2.5-Math-PRM, *ForTokenClassification) or `classifier` (encoders)
+    assert config.llm_int8_skip_modules == ["score", "classifier"]
     assert captured["device_map"] == {"": "cpu"}
+
+
+@pytest.mark.parametrize(("fixture", "head"), [("token_prm", "score"), ("causal_prm", "lm_head")])
+def test_load_in_4bit_on_the_cpu(fixture, head, request):
+    """A real 4-bit load. These layers are 32 wide, a shape bitsandbytes' AVX512-BF16 CPU kernel cannot take (it
+    needs out_features % 32 == 0 and in_features % 64 == 0, the NF4 block): only down_proj (64 -> 32) can use it, the
+    others stay on the generic kernel instead of raising on CPUs with that feature."""
+    import bitsandbytes as bnb
+
+    path = request.getfixturevalue(fixture)[0]
+    full = get_reward("prm", model=path, device="cpu", dtype="float32")(steps=STEPS, prompts=[QUESTION] * 4)
+    reward = get_reward("prm", model=path, device="cpu", dtype="float32", load_in_4bit=True)
+    scores = reward(steps=STEPS, prompts=[QUESTION] * 4)
+    assert [len(s) for s in scores] == [3, 2, 1, 0]
+    assert all(0.0 <= x <= 1.0 for s in scores for x in s)
+    assert [x for s in scores for x in s] != [x for s in full for x in s]  # NF4 rounding moved them
+    modules = dict(reward._model.named_modules())
+    layers = {n: m for n, m in modules.items() if isinstance(m, bnb.nn.Linear4bit)}
+    assert len(layers) == 2 * 7 and type(modules[head]) is torch.nn.Linear
+    avx512bf16 = bool(bnb.functional.has_avx512bf16())
+    for name, layer in layers.items():
+        packable = name.endswith("down_proj")
+        assert layer.support_avx512bf16_for_cpu == (avx512bf16 and packable), name
+        # repacked in place by the eval-mode forwards exactly where the kernel was left on
+        assert getattr(layer.weight.quant_state, "packing_format_for_cpu", False) == (avx512bf16 and packable), name
 
 
 def test_default_device_is_the_accelerate_device(token_prm):
