@@ -15,9 +15,10 @@ Grading one completion against its gold answer (``solution`` column by default):
    c. inside an answer tag, a short content that is not prose is the answer as written (``<answer>12</answer>``);
    d. the last anchored final-answer phrase: ``final answer is``, ``the answer is`` (a parenthesis such as
       ``the answer (arabic numerals) is`` allowed), ``Answer:``, ``**Answer:**``, ``A:`` at a line start, GSM8K's
-      ``#### x``, ``答案是``, ``答：``; what follows it on its line is the answer: its first ``$…$`` / ``\\(…\\)`` /
-      ``\\[…\\]``, else the phrase itself when it is short math (``x = 4``, ``\\frac{1}{2}``, ``(C)``), else its
-      first number;
+      ``#### x``, ``答案是``, ``答：``; what follows it on its line (on the next line when that is blank) is the
+      answer: a ``$…$`` / ``\\(…\\)`` / ``\\[…\\]`` it starts with, else the phrase itself when it is short math
+      (``x = 4``, ``\\frac{1}{2}``, ``(C)``, ``7 + 6 = 13``), else its first number or math span; a last phrase that
+      only restates the answer in words (``The answer (words) is twenty-seven.``) gives way to the phrase before it;
    e. otherwise the last mathematical expression of the region: a number (thousands separators, currency, percent
       and units allowed: ``$1,300``, ``25%``, ``18 dollars``) or a ``$…$`` / ``\\(…\\)`` / ``\\[…\\]`` span. Outside an
       answer tag this rule is skipped for a completion that stops mid-sentence (no final punctuation after its last
@@ -41,7 +42,8 @@ Grading one completion against its gold answer (``solution`` column by default):
    rewards a policy for copying the arithmetic of the question. Numbers written with separators, units, a currency
    sign, a percent sign or a trailing ``.0``, negative numbers, and fractions in lowest terms (``3/4`` for
    ``0.75``) are numbers, not expressions; in an equation (``x = 13``, ``7 + 6 = 13``) the last side is the answer.
-   ``allow_expressions=True`` turns the guard off.
+   ``allow_expressions=True`` turns the guard off. A percentage against a plain-number gold is compared as written:
+   ``25%`` is right for ``25`` (GSM8K's "what percent"), ``70%`` is not ``0.7`` (math-verify accepts both).
 4. **Comparison**: ``math_verify.verify(gold, answer)``, gold first (the function is not symmetric); equation golds
    and answers on either side (``x = 4`` against ``4``), intervals, inequalities and sets as math-verify compares
    them. Answers are normalised as golds are, with math-verify's default LaTeX normalisation (units removed,
