@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 DATASET_INFO = "dataset_info.json"
 ONLINE = "ONLINE"
 FORMATTINGS = ("alpaca", "sharegpt", "openai")
-FILE_TYPES = {".arrow": "arrow", ".csv": "csv", ".json": "json", ".jsonl": "json", ".parquet": "parquet", ".txt": "text"}
+FILE_TYPES = {
+    ".arrow": "arrow", ".csv": "csv", ".json": "json", ".jsonl": "json", ".parquet": "parquet", ".txt": "text",
+}
 ENTRY_KEYS = (
     "hf_hub_url", "ms_hub_url", "om_hub_url", "script_url", "cloud_file_name", "file_name", "formatting", "ranking",
     "subset", "split", "folder", "num_samples", "columns", "tags",
@@ -149,7 +151,9 @@ def parse_entry(name: str, entry: Mapping[str, Any], where: str) -> DatasetAttr:
         if key not in TAG_KEYS:
             raise DatasetInfoError(f"dataset {name!r} in {where}: unknown tag key {key!r}{_close(key, TAG_KEYS)}")
     num_samples = entry.get("num_samples")
-    if num_samples is not None and (not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples < 1):
+    if num_samples is not None and (
+        isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1
+    ):
         raise DatasetInfoError(f"dataset {name!r} in {where}: num_samples={num_samples!r} must be a positive integer")
     defaults = OPENAI_TAGS if formatting == "openai" else SHAREGPT_TAGS
     return DatasetAttr(
@@ -320,7 +324,8 @@ def convert(dataset, attr: DatasetAttr):
     error is raised when no row is left or on tool turns.
     """
     if attr.formatting == "alpaca":
-        used = {attr.columns.get(k, d) for k, d in (("prompt", "instruction"), ("query", "input"), ("response", "output"))}
+        defaults = (("prompt", "instruction"), ("query", "input"), ("response", "output"))
+        used = {attr.columns.get(k, d) for k, d in defaults}
         used |= {attr.columns.get("history"), attr.columns.get("system")}
         columns = list(dataset.column_names)
         prompt_col = attr.columns.get("prompt", "instruction")

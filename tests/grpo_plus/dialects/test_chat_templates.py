@@ -209,7 +209,7 @@ def test_prompts_over_the_budget_are_left_out(caplog):
     )
     chats = Dataset.from_list([{"prompt": [{"role": "user", "content": "abcde"}]}])
     assert len(drop_long_prompts(chats, FakeTokenizer(), 6)) == 1
-    with pytest.raises(ValueError, match="every prompt is longer than max_prompt_length=5 tokens \\(the shortest has 6"):
+    with pytest.raises(ValueError, match="longer than max_prompt_length=5 tokens \\(the shortest has 6"):
         drop_long_prompts(chats, FakeTokenizer(), 5)
 
 

@@ -64,7 +64,9 @@ def info_log(caplog):
 # (LLaMA-Factory keys, expected field values, the log line)
 KEY_CASES = {
     "stage": ({"stage": "grpo"}, {}, "stage='grpo' -> GRPOPlusTrainer"),
-    "finetuning_type": ({"finetuning_type": "full"}, {"model.use_peft": False}, "finetuning_type='full' -> use_peft=False"),
+    "finetuning_type": (
+        {"finetuning_type": "full"}, {"model.use_peft": False}, "finetuning_type='full' -> use_peft=False"
+    ),
     "lora_rank": ({"lora_rank": 64}, {"model.lora_r": 64, "model.lora_alpha": 128}, "lora_rank=64 -> lora_r=64"),
     "lora_alpha": ({"lora_rank": 16, "lora_alpha": 24}, {"model.lora_alpha": 24}, "lora_alpha=24 -> lora_alpha=24"),
     "lora_dropout": ({"lora_dropout": 0.1}, {"model.lora_dropout": 0.1}, "lora_dropout=0.1 -> lora_dropout=0.1"),
@@ -112,7 +114,8 @@ KEY_CASES = {
         "cutoff_len=4096 -> max_prompt_length=3072, max_completion_length=1024",
     ),
     "max_new_tokens": (
-        {"max_new_tokens": 256, "cutoff_len": 1024}, {"train.max_completion_length": 256, "data.max_prompt_length": 768},
+        {"max_new_tokens": 256, "cutoff_len": 1024},
+        {"train.max_completion_length": 256, "data.max_prompt_length": 768},
         "max_new_tokens=256 -> max_completion_length=256",
     ),
     # 2 prompts × 4 completions each = 8 completions per device step
@@ -374,7 +377,8 @@ def test_a_gpu_run_keeps_bf16():
 # ---------------------------------------------------------------------------------------------------- README
 def test_readme_mapping_table_is_generated_from_the_key_table():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert config_mapping_markdown() in readme, "README's LLaMA-Factory table is stale: paste `python -m grpo_plus.dialects`"
+    stale = "README's LLaMA-Factory table is stale: paste `python -m grpo_plus.dialects`"
+    assert config_mapping_markdown() in readme, stale
 
 
 def test_example_config_is_the_issue_config():
