@@ -23,8 +23,9 @@ Memory figures for Qwen2.5-1.5B / 7B and how they are derived: ``docs/qlora_memo
 
 On a CPU with AVX512-BF16 (recent Intel Xeon), bitsandbytes >= 0.49 rewrites a 4-bit weight in place into a packed
 layout for a bfloat16 inference kernel the first time its layer runs in eval mode without gradients (an evaluation
-pass, ``model.eval()`` + ``generate``). Training afterwards is broken (see :func:`disable_cpu_repacking`), so
-grpo_plus keeps the policy's 4-bit layers on bitsandbytes' generic kernel on every CPU. CUDA is unaffected.
+pass, ``model.eval()`` + ``generate``). Training afterwards is broken (see :func:`disable_cpu_repacking`, which keeps
+the policy's 4-bit layers on bitsandbytes' generic kernel in every mode; call it on ``trainer.model`` after building
+the trainer when a QLoRA run on the CPU evaluates). CUDA is unaffected, and so is training without evaluation.
 """
 
 from __future__ import annotations
@@ -205,8 +206,9 @@ def disable_cpu_repacking(model) -> int:
     This sets each ``bitsandbytes.nn.Linear4bit``'s ``support_avx512bf16_for_cpu`` to False, which keeps it on the
     generic kernel (the one used in training mode and on CPUs without the feature) in every mode. A layer that was
     already converted is converted back first, with a warning (its absmax constants are then re-quantised, see above).
-    It changes nothing on CUDA, where the flag is not read. ``GRPOPlusTrainer`` should call it on its model after
-    loading; call it yourself on a model you evaluate or generate with in eval mode between training steps.
+    It changes nothing on CUDA, where the flag is not read. ``GRPOPlusTrainer`` does not call it yet: call it on
+    ``trainer.model`` before any eval-mode forward (``eval_strategy``, ``trainer.evaluate()``, your own
+    ``model.eval()`` + ``generate``) of a model you go on training.
 
     Returns:
         the number of 4-bit layers found (0 when bitsandbytes is not installed or the model has none).
