@@ -54,6 +54,25 @@ def nan_std(x: torch.Tensor, dim: int | None = None, keepdim: bool = False) -> t
     return std
 
 
+def weighted_rewards(rewards_per_func: torch.Tensor, weights: torch.Tensor, columns: Sequence[int]) -> torch.Tensor | None:
+    """Weighted sum of some reward columns, as TRL sums its rewards (``sum_then_normalize``).
+
+    Args:
+        rewards_per_func: (N, F) one column per reward function; NaN = that function did not grade the row.
+        weights: (F,) reward weights.
+        columns: the columns to sum.
+
+    Returns:
+        (N,) Σ_f w_f·r_f over the graded columns, NaN where none of them graded the row; None without columns.
+    """
+    if not columns:
+        return None
+    selected = rewards_per_func[:, list(columns)]
+    rewards = (selected * weights.to(selected.device)[list(columns)]).nansum(dim=1)
+    rewards[torch.isnan(selected).all(dim=1)] = torch.nan
+    return rewards
+
+
 def outcome_advantages(rewards: torch.Tensor, num_generations: int, scale: str = "group") -> torch.Tensor:
     """GRPO outcome advantages, DeepSeekMath §4.1.2: Â_i = (r_i − mean(r_group)) / std(...).
 

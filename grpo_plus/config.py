@@ -9,7 +9,9 @@ from typing import Any
 from trl import GRPOConfig
 
 from grpo_plus.advantages import CREDIT_CHOICES, SCALE_CHOICES
+from grpo_plus.entropy import CLIP_COV_BOUNDS, CLIP_COV_RATIO, KL_COV_COEF, KL_COV_RATIO, validate_entropy_control
 from grpo_plus.kl import KL_ESTIMATORS
+from grpo_plus.kl_control import DEFAULT_HORIZON
 
 REWARD_MODES = ("outcome", "process")
 REWARD_ERRORS = ("raise", "none")
@@ -115,6 +117,55 @@ class GRPOPlusConfig(GRPOConfig):
         },
     )
 
+    dynamic_sampling: bool = field(
+        default=False,
+        metadata={
+            "help": "DAPO's dynamic sampling (Yu et al. 2025, arXiv 2503.14476, §3.2) on the synchronous trainer: "
+            "after scoring, groups whose rewards are all equal (std 0 over the gathered global batch; in process "
+            "mode: all step and outcome rewards of the group equal; rewards before any KL penalty) give no "
+            "gradient and are dropped, and fresh prompts are generated and scored until the generation batch holds "
+            "its number of groups or max_resample_rounds are used up. Slots still empty are then filled with "
+            "dropped groups (zero advantage, no gradient) so shapes stay fixed and no process waits on another. "
+            "Logs dynamic_sampling/rounds, dynamic_sampling/dropped_groups and dynamic_sampling/kept_frac."
+        },
+    )
+    max_resample_rounds: int = field(
+        default=3,
+        metadata={"help": "Dynamic sampling: extra generation rounds allowed per generation batch (≥ 0)."},
+    )
+    kl_target: float | None = field(
+        default=None,
+        metadata={
+            "help": "Adaptive KL controller (Ziegler et al. 2019, arXiv 1909.08593; verl and OpenRLHF): after every "
+            "update, β ← β·(1 + clip(KL/kl_target − 1, −0.2, 0.2)·n/kl_horizon), n the completions of the update "
+            "(an optimizer step with KL in the loss, a generation batch with kl_in_reward). beta is the start "
+            "value; β is logged as 'beta' and saved with checkpoints. None: fixed β."
+        },
+    )
+    kl_horizon: int = field(
+        default=DEFAULT_HORIZON,
+        metadata={"help": "Adaptive KL controller: the horizon, in completions (verl's and OpenRLHF's default 10000)."},
+    )
+    entropy_control: str | None = field(
+        default=None,
+        metadata={
+            "help": "Covariance-based entropy control (Cui et al. 2025, arXiv 2505.22617, as verl implements it): "
+            "'clip_cov' drops the policy-gradient term of a random clip_cov_ratio of the tokens whose "
+            "Cov(log π, A) lies in clip_cov_bounds; 'kl_cov' adds kl_cov_coef·|log π − log π_old| to the "
+            "kl_cov_ratio tokens of largest covariance and, as in verl, lifts the PPO clip (KL-Cov replaces "
+            "clipping; on-policy, with num_iterations=1, its penalty is 0). Token-level clipped-surrogate loss types "
+            "only (grpo, bnpo, dr_grpo, dapo, luspo). None: off.",
+            "choices": [None, "kl_cov", "clip_cov"],
+        },
+    )
+    kl_cov_ratio: float = field(default=KL_COV_RATIO, metadata={"help": "KL-Cov: fraction of tokens penalised (verl's default)."})
+    kl_cov_coef: float = field(default=KL_COV_COEF, metadata={"help": "KL-Cov: coefficient of the |log-ratio| penalty (verl's ppo_kl_coef)."})
+    clip_cov_ratio: float = field(default=CLIP_COV_RATIO, metadata={"help": "Clip-Cov: fraction of tokens whose gradient is dropped (verl's default)."})
+    clip_cov_bounds: list[float] = field(
+        default_factory=lambda: list(CLIP_COV_BOUNDS),
+        metadata={"help": "Clip-Cov: (lower, upper) open covariance band of the candidate tokens (verl's clip_cov_lb/ub)."},
+    )
+
     def __post_init__(self):
         self.scale_rewards = {True: "group", False: "none"}.get(self.scale_rewards, self.scale_rewards)
         if self.kl_estimator not in KL_ESTIMATORS:
@@ -144,6 +195,7 @@ class GRPOPlusConfig(GRPOConfig):
                 f"multi_objective_aggregation={self.multi_objective_aggregation!r} is not supported with "
                 "reward_mode='process' or kl_in_reward=True; valid choice: 'sum_then_normalize'"
             )
+        self._check_stability_options()
         self.reward_funcs = parse_reward_funcs(self.reward_funcs)
         if isinstance(self.reward_kwargs, str):
             try:
@@ -165,6 +217,48 @@ class GRPOPlusConfig(GRPOConfig):
                         f"reward_kwargs names {unknown} that are not in reward_funcs {self.reward_funcs}"
                     )
         super().__post_init__()
+
+
+    def _check_stability_options(self) -> None:
+        if not isinstance(self.max_resample_rounds, int) or self.max_resample_rounds < 0:
+            raise ValueError(f"max_resample_rounds={self.max_resample_rounds!r} is not valid; it must be an int ≥ 0")
+        if self.dynamic_sampling and self.multi_objective_aggregation != "sum_then_normalize":
+            raise ValueError(
+                f"dynamic_sampling=True with multi_objective_aggregation={self.multi_objective_aggregation!r} is not "
+                "supported; valid choice: 'sum_then_normalize'"
+            )
+        if self.kl_target is not None:
+            if not self.kl_target > 0:
+                raise ValueError(f"kl_target={self.kl_target!r} is not valid; the KL target must be > 0 (or None)")
+            if self.beta == 0:
+                raise ValueError("kl_target needs beta > 0 (beta is the controller's start value); set beta, or kl_target=None")
+        if not isinstance(self.kl_horizon, (int, float)) or self.kl_horizon <= 0:
+            raise ValueError(f"kl_horizon={self.kl_horizon!r} is not valid; it must be > 0")
+        if self.entropy_control is not None and str(self.entropy_control).lower() in ("none", "null", ""):
+            self.entropy_control = None
+        validate_entropy_control(
+            self.entropy_control,
+            self.loss_type,
+            self.importance_sampling_level,
+            kl_cov_ratio=self.kl_cov_ratio,
+            kl_cov_coef=self.kl_cov_coef,
+            clip_cov_ratio=self.clip_cov_ratio,
+            clip_cov_bounds=self.clip_cov_bounds,
+        )
+        if self.entropy_control is not None:
+            clashes = {
+                "top_entropy_quantile": self.top_entropy_quantile < 1.0,
+                "entropy_coef": self.entropy_coef != 0.0 or self.use_adaptive_entropy,
+                "off_policy_mask_threshold": self.off_policy_mask_threshold is not None,
+                "delta": self.delta is not None and self.entropy_control == "kl_cov",
+            }
+            for name, clash in clashes.items():
+                if clash:
+                    raise ValueError(
+                        f"entropy_control={self.entropy_control!r} cannot be combined with {name}="
+                        f"{getattr(self, name)!r}: both select tokens of the policy loss through one token mask "
+                        f"(set {name} to its default, or entropy_control=None)"
+                    )
 
 
 def config_reference_markdown() -> str:

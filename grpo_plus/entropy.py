@@ -327,3 +327,33 @@ def validate_entropy_control(
     else:
         _check_ratio("clip_cov_ratio", clip_cov_ratio)
         _check_bounds(clip_cov_bounds)
+
+
+def select_tokens(
+    control: str,
+    logps: torch.Tensor,
+    old_logps: torch.Tensor,
+    advantages: torch.Tensor,
+    mask: torch.Tensor,
+    *,
+    ratio: float,
+    bounds: Sequence[float] = CLIP_COV_BOUNDS,
+    generator: torch.Generator | None = None,
+    clip: tuple[float, float] = (0.2, 0.2),
+) -> torch.Tensor:
+    """The tokens ``control`` acts on: :func:`kl_cov_select`, or :func:`clip_cov_select` leaving out the tokens
+    whose PPO clip (ε_low, ε_high) = ``clip`` is already active (verl's ``clip_by_origin``).
+
+    Args:
+        control: ``"kl_cov"`` or ``"clip_cov"``. logps, old_logps: (B, T). advantages: (B,), (B, 1) or (B, T).
+        mask: (B, T). ratio: the method's token fraction. bounds, generator: Clip-Cov's band and random source.
+
+    Returns:
+        (B, T) bool.
+    """
+    if control == "kl_cov":
+        return kl_cov_select(logps, advantages, mask, ratio)
+    if control != "clip_cov":
+        raise ValueError(f"entropy_control must be one of {', '.join(map(repr, ENTROPY_CONTROLS))}, got {control!r}")
+    exclude = clipped_tokens(logps, old_logps, advantages, *clip) & mask.bool()
+    return clip_cov_select(logps, advantages, mask, ratio, bounds, generator=generator, exclude=exclude)

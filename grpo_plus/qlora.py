@@ -206,9 +206,9 @@ def disable_cpu_repacking(model) -> int:
     This sets each ``bitsandbytes.nn.Linear4bit``'s ``support_avx512bf16_for_cpu`` to False, which keeps it on the
     generic kernel (the one used in training mode and on CPUs without the feature) in every mode. A layer that was
     already converted is converted back first, with a warning (its absmax constants are then re-quantised, see above).
-    It changes nothing on CUDA, where the flag is not read. ``GRPOPlusTrainer`` does not call it yet: call it on
-    ``trainer.model`` before any eval-mode forward (``eval_strategy``, ``trainer.evaluate()``, your own
-    ``model.eval()`` + ``generate``) of a model you go on training.
+    It changes nothing on CUDA, where the flag is not read. ``GRPOPlusTrainer`` calls it on its model right after
+    loading it; with TRL's own trainer, call it on ``trainer.model`` before any eval-mode forward (``eval_strategy``,
+    ``trainer.evaluate()``, your own ``model.eval()`` + ``generate``) of a model you go on training.
 
     Returns:
         the number of 4-bit layers found (0 when bitsandbytes is not installed or the model has none).

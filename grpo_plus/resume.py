@@ -8,8 +8,9 @@ yet, samples new ones with the RNG state of the checkpoint, and restarts its cyc
 weights differ from the uninterrupted run. At a cycle boundary (always, with TRL's defaults ``steps_per_generation =
 gradient_accumulation_steps``, ``num_iterations = 1``) the buffer is empty of unused work and resume is already exact.
 
-:func:`save_generation_state` writes ``_step`` and the buffer (one file per process, since each holds its own slice)
-into the checkpoint directory; :func:`load_generation_state` puts them back. Called from the trainer's
+:func:`save_generation_state` writes ``_step``, the buffer (one file per process, since each holds its own slice) and
+the trainer's own state (``_extra_state``: the adaptive β, the dynamic-sampling prompt stream, the Clip-Cov random
+generator, the separator monitor) into the checkpoint directory; :func:`load_generation_state` puts them back. Called from the trainer's
 ``_save_checkpoint`` and ``_load_optimizer_and_scheduler`` (as TRL does for its adaptive-entropy state), the resumed
 run continues exactly where the interrupted one stopped.
 """
@@ -72,6 +73,7 @@ def save_generation_state(trainer, output_dir: str | os.PathLike) -> Path:
         "num_processes": trainer.accelerator.num_processes,
         "step": trainer._step,
         "buffered_inputs": _to_cpu(trainer._buffered_inputs),
+        "extra": trainer._extra_state() if hasattr(trainer, "_extra_state") else None,
     }
     torch.save(state, path)
     return path
@@ -110,5 +112,7 @@ def load_generation_state(trainer, checkpoint: str | os.PathLike | None) -> bool
         return False
     trainer._step = state["step"]
     trainer._buffered_inputs = _to_device(state["buffered_inputs"], trainer.accelerator.device)
+    if state.get("extra") is not None and hasattr(trainer, "_load_extra_state"):
+        trainer._load_extra_state(state["extra"])
     logger.info("restored the generation buffer and micro-step %d from %s", trainer._step, path)
     return True

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,16 +32,18 @@ import torch
 from accelerate.utils import gather_object
 from trl import GRPOConfig, GRPOTrainer
 from trl.models.utils import disable_gradient_checkpointing
-from trl.trainer.utils import get_callable_name
 
-from rewards import resolve_rewards
-
-from grpo_plus.advantages import outcome_advantages, process_advantages, segment_sums
+from grpo_plus.advantages import outcome_advantages, process_advantages, segment_sums, weighted_rewards
 from grpo_plus.config import GRPOPlusConfig
-from grpo_plus.guard import guard_reward, is_guarded
+from grpo_plus.dynamic_sampling import DynamicSampler
+from grpo_plus.entropy import keep_mask, kl_cov_token_loss, select_tokens
 from grpo_plus.kl import per_token_kl
+from grpo_plus.kl_control import KLController
 from grpo_plus.loss_terms import RATIO_GRADIENT, TOKEN_SUM_OVER_ITEMS, aggregate_token_loss, gspo_token_logps
 from grpo_plus.process import SeparatorMonitor, StepReward, combine_step_scores, step_metrics
+from grpo_plus.qlora import disable_cpu_repacking
+from grpo_plus.reward_setup import add_turn_rewards, check_prompt_column, guard_environment_rewards, resolve_trainer_rewards
+from grpo_plus.sampling import batch_reward_metrics, degenerate_flags
 from grpo_plus.resume import checkpoint_dir, load_generation_state, save_generation_state
 from grpo_plus.steps import split_completions, split_turns
 
@@ -51,32 +54,6 @@ logger = logging.getLogger(__name__)
 # carry the unbiased gradient (that of k2); ρ would add k·∇log π and bias them again, so they skip it.
 STRAIGHT_THROUGH = ("k1+", "k3+")
 _ROW = "grpo_plus_row"  # (B,) global row index of each completion, for advantages computed in the loss call
-
-
-def _check_prompt_column(dataset, kwargs) -> None:
-    """TRL reads ``row["prompt"]`` at the first step (a bare KeyError); say so before any model loads."""
-    columns = getattr(dataset, "column_names", None)
-    if columns is None or kwargs.get("environment_factory") is not None or "prompt" in columns:
-        return
-    raise ValueError(
-        f"train_dataset has no 'prompt' column; its columns are {list(columns)}. Rename the column that holds the "
-        "prompts (dataset.rename_column(..., 'prompt'))"
-    )
-
-
-def _turn_reward(env_type: type):
-    """A step reward reading ``get_turn_rewards()`` of the rollouts whose environment is exactly ``env_type``."""
-
-    def turn_rewards(steps, environments=None, **kwargs):
-        if environments is None:
-            raise ValueError(f"{env_type.__name__}.get_turn_rewards: the batch has no environments")
-        return [
-            list(env.get_turn_rewards()) if type(env) is env_type else [None] * len(row)
-            for env, row in zip(environments, steps)
-        ]
-
-    turn_rewards.reward_level = "step"
-    return turn_rewards
 
 
 class GRPOPlusTrainer(GRPOTrainer):
@@ -98,26 +75,37 @@ class GRPOPlusTrainer(GRPOTrainer):
         self.reward_mode = getattr(args, "reward_mode", "outcome")
         self.step_separator = getattr(args, "step_separator", "\n\n")
         self.process_credit = getattr(args, "process_credit", "sum")
+        self.entropy_control = getattr(args, "entropy_control", None)
         has_environment = kwargs.get("environment_factory") is not None
-        _check_prompt_column(positional[0] if positional else kwargs.get("train_dataset"), kwargs)
+        check_prompt_column(positional[0] if positional else kwargs.get("train_dataset"), kwargs)
         self._step_scores: dict[str, list[list[float | None]]] = {}
-        funcs = self._resolve_reward_funcs(reward_funcs, args, has_environment)
+        funcs = resolve_trainer_rewards(reward_funcs, args, self.reward_mode, has_environment, self._step_reward)
         self._step_split_cache: tuple[Any, tuple[list, list]] | None = None
         self._tool_masks: list[list[int]] | None = None
         self._loss_inputs: dict | None = None
         self._captured_logps: torch.Tensor | None = None
         self._capture_logps = False
         self._gspo_token = False
+        self._control: str | None = None
         self._loss_beta = 0.0
         self._deferred: dict[str, dict] = {}
         self._last_rewards_per_func: torch.Tensor | None = None
         self.separator_monitor = SeparatorMonitor()
         super().__init__(model, funcs, args, *positional, **kwargs)
+        disable_cpu_repacking(self.model)  # bitsandbytes' CPU eval kernel rewrites 4-bit weights and breaks training
         on_error = getattr(args, "reward_errors", "raise")
-        self._guard_environment_rewards(on_error)
+        guard_environment_rewards(self, on_error)
         if self.reward_mode == "process":
-            self._add_turn_rewards(on_error)
+            add_turn_rewards(self, on_error, self._step_reward)
         self._levels = [getattr(f, "reward_level", "outcome") for f in self.reward_funcs]
+        self.dynamic_sampler = None
+        if getattr(args, "dynamic_sampling", False):
+            self.dynamic_sampler = DynamicSampler(self, self.train_dataset, args.max_resample_rounds, args.seed + 1)
+        target = getattr(args, "kl_target", None)
+        self.kl_controller = None if target is None else KLController(self.beta, target, args.kl_horizon)
+        self._kl_window = torch.zeros(2, dtype=torch.float64)
+        self._cov_generator = torch.Generator().manual_seed(args.seed + self.accelerator.process_index)
+        self._cov_selected: torch.Tensor | None = None
         if self.reward_mode == "process" and "step" not in self._levels:
             raise ValueError(
                 f"reward_mode='process' needs at least one step-level reward; got only outcome rewards "
@@ -126,62 +114,8 @@ class GRPOPlusTrainer(GRPOTrainer):
             )
 
     # ----------------------------------------------------------------------------------------------- rewards
-    def _resolve_reward_funcs(self, reward_funcs, args, has_environment: bool = False) -> list:
-        specs = reward_funcs if reward_funcs is not None else getattr(args, "reward_funcs", None)
-        if specs is None and has_environment:
-            return []  # the environment may own the reward (get_reward); TRL checks that one source exists
-        if specs is None:
-            raise ValueError(
-                "No reward source provided. Pass `reward_funcs`, or an `environment_factory` whose environment "
-                "defines a `get_reward` method; with grpo_plus also GRPOPlusConfig.reward_funcs (names from "
-                "`grpo-plus rewards list`, 'module:function', callables or reward-model ids)"
-            )
-        if isinstance(specs, str):
-            specs = [s.strip() for s in specs.split(",") if s.strip()]
-        elif not isinstance(specs, (list, tuple)):
-            specs = [specs]
-        funcs = resolve_rewards(list(specs), getattr(args, "reward_kwargs", None))
-        on_error = getattr(args, "reward_errors", "raise")
-        funcs = [f if isinstance(f, (str, torch.nn.Module)) else guard_reward(f, get_callable_name(f), on_error) for f in funcs]
-        levels = [getattr(f, "reward_level", "outcome") for f in funcs]
-        names = [getattr(f, "__name__", str(f)) for f in funcs]
-        if self.reward_mode == "outcome" and "step" in levels:
-            step_names = [n for n, lvl in zip(names, levels) if lvl == "step"]
-            raise ValueError(
-                f"step-level rewards {step_names} need reward_mode='process' (reward_mode is 'outcome'); "
-                "valid choices: 'outcome', 'process'"
-            )
-        if self.reward_mode == "process":
-            if "step" not in levels and not has_environment:
-                raise ValueError(
-                    f"reward_mode='process' needs at least one step-level reward; got only outcome rewards {names} "
-                    "(step rewards: see `grpo-plus rewards list`, e.g. 'arithmetic_steps' or 'prm')"
-                )
-            funcs = [self._step_reward(f, name) if level == "step" else f for f, level, name in zip(funcs, levels, names)]
-        return funcs
-
     def _step_reward(self, func, name: str) -> StepReward:
         return StepReward(func, name, split=self._split_steps, store=self._step_scores.__setitem__)
-
-    def _guard_environment_rewards(self, on_error: str) -> None:
-        """TRL appends one reward per environment class that defines ``get_reward``; guard it like any reward."""
-        for i, func in enumerate(self.reward_funcs):
-            if callable(func) and not isinstance(func, (torch.nn.Module, StepReward)) and not is_guarded(func):
-                self.reward_funcs[i] = guard_reward(func, self.reward_func_names[i], on_error)
-
-    def _add_turn_rewards(self, on_error: str) -> None:
-        """One step reward per environment class that defines ``get_turn_rewards`` (process mode)."""
-        seen: list[type] = []
-        for pool in (getattr(self, "_environment_pool", None) or {}).values():
-            env_type = type(pool[0])
-            if env_type in seen or not callable(getattr(env_type, "get_turn_rewards", None)):
-                continue
-            seen.append(env_type)
-            name = f"{env_type.__name__}.turns"
-            self.reward_funcs.append(self._step_reward(guard_reward(_turn_reward(env_type), name, on_error), name))
-            self.reward_func_names.append(name)
-            self.reward_processing_classes.append(None)
-            self.reward_weights = torch.cat([self.reward_weights, torch.ones(1)])
 
     def _generate(self, prompts):
         result = super()._generate(prompts)
@@ -212,11 +146,19 @@ class GRPOPlusTrainer(GRPOTrainer):
 
     # -------------------------------------------------------------------------------------------- advantages
     def _generate_and_score_completions(self, inputs):
-        output = super()._generate_and_score_completions(inputs)
-        if self.reward_mode == "outcome" and not self.kl_in_reward:
-            return output
         mode = "train" if self.model.training else "eval"
-        record = self._scoring_record(output)
+        if self.dynamic_sampler is not None and mode == "train":
+            output, record, stats = self.dynamic_sampler.generation_batch(inputs, self._score_round)
+            metrics = batch_reward_metrics(record["rewards"], self.reward_weights, self.reward_func_names, self.num_generations)
+            for name, value in {**metrics, **stats}.items():
+                self._metrics["train"][name].append(value)
+            loss_mask = self._loss_mask(output)
+            output["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()
+        else:
+            output = super()._generate_and_score_completions(inputs)
+            if self.reward_mode == "outcome" and not self.kl_in_reward:
+                return output
+            record = self._scoring_record(output)
         local_rows = torch.arange(output["completion_ids"].size(0)) + self._row_offset(output)
         if self.kl_in_reward and output.get("old_per_token_logps") is None and self._one_loss_call(mode):
             output[_ROW] = local_rows.to(output["completion_ids"].device)
@@ -225,6 +167,12 @@ class GRPOPlusTrainer(GRPOTrainer):
         token_kl = self._sampling_kl(output) * self._loss_mask(output) if self.kl_in_reward else None
         output["advantages"] = self._advantages(record, token_kl, local_rows, output, mode, self.beta)
         return output
+
+    def _score_round(self, inputs):
+        """One round of dynamic sampling: TRL's generation and scoring, our record, the degenerate groups."""
+        output = super()._generate_and_score_completions(inputs)
+        record = self._scoring_record(output)
+        return output, record, degenerate_flags(record, self.reward_weights, self._levels, self.num_generations)
 
     def _one_loss_call(self, mode: str) -> bool:
         """True when one loss call sees the whole local generation batch under the sampling weights."""
@@ -255,14 +203,7 @@ class GRPOPlusTrainer(GRPOTrainer):
         return record
 
     def _weighted_rewards(self, rewards_per_func: torch.Tensor, columns: list[int]) -> torch.Tensor | None:
-        """(N,) weighted sum of the given reward columns over the global batch; NaN where none graded the row."""
-        if not columns:
-            return None
-        selected = rewards_per_func[:, columns]
-        weights = self.reward_weights.to(selected.device)[columns]
-        rewards = (selected * weights).nansum(dim=1)
-        rewards[torch.isnan(selected).all(dim=1)] = torch.nan
-        return rewards
+        return weighted_rewards(rewards_per_func, self.reward_weights, columns)
 
     @torch.no_grad()
     def _sampling_kl(self, output: dict) -> torch.Tensor:
@@ -287,6 +228,7 @@ class GRPOPlusTrainer(GRPOTrainer):
         num_generations = self.num_generations if mode == "train" else self.num_generations_eval
         penalties = None
         if token_kl is not None:
+            self._update_kl_controller(token_kl, self._loss_mask(batch), mode, in_reward=True)
             if self.reward_mode == "process":
                 local = segment_sums(token_kl, [record["ends"][r] for r in rows.tolist()])
             else:
@@ -303,11 +245,12 @@ class GRPOPlusTrainer(GRPOTrainer):
             local = local[:, :local_width].to(batch["completion_ids"].device)
             return local * batch["tool_mask"] if "tool_mask" in batch else local
         rewards = self._weighted_rewards(record["rewards"], list(range(len(self.reward_funcs))))
-        kl_sums = torch.tensor(penalties, dtype=rewards.dtype, device=rewards.device)
-        penalised = rewards - beta * kl_sums
-        advantages = outcome_advantages(penalised, num_generations, self.scale_rewards)
-        self._metrics[mode]["kl_penalty"].append((beta * kl_sums).mean().item())
-        self._metrics[mode]["reward_with_kl_penalty"].append(torch.nanmean(penalised).item())
+        if penalties is not None:
+            kl_sums = torch.tensor(penalties, dtype=rewards.dtype, device=rewards.device)
+            rewards = rewards - beta * kl_sums
+            self._metrics[mode]["kl_penalty"].append((beta * kl_sums).mean().item())
+            self._metrics[mode]["reward_with_kl_penalty"].append(torch.nanmean(rewards).item())
+        advantages = outcome_advantages(rewards, num_generations, self.scale_rewards)
         self._replace_logged_advantages(advantages)
         return advantages[rows.to(advantages.device)]
 
@@ -351,18 +294,23 @@ class GRPOPlusTrainer(GRPOTrainer):
 
     # ------------------------------------------------------------------------------------------------- loss
     @contextlib.contextmanager
-    def _loss_call(self, inputs, gspo_token: bool):
-        """TRL's loss with β = 0 (our KL term is added after it) and, for GSPO-token, token-level ratios."""
-        beta, level = self.beta, self.importance_sampling_level
-        self.beta, self._loss_beta = 0.0, beta
+    def _loss_call(self, inputs, gspo_token: bool, control: str | None):
+        """TRL's loss with β = 0 (our KL term is added after it); for GSPO-token, token-level ratios; for entropy
+        control, TRL's token-mask hook switched on (and, for KL-Cov, the PPO clip lifted, as verl's KL-Cov loss)."""
+        saved = (self.beta, self.importance_sampling_level, self.top_entropy_quantile, self.epsilon_low, self.epsilon_high)
+        self.beta, self._loss_beta = 0.0, saved[0]
         if gspo_token:
             self.importance_sampling_level = "token"
-        self._loss_inputs, self._capture_logps, self._gspo_token = inputs, True, gspo_token
+        if control is not None:
+            self.top_entropy_quantile = 0.0  # makes TRL call get_high_entropy_mask, which selects the tokens
+        if control == "kl_cov":
+            self.epsilon_low, self.epsilon_high = 1.0, math.inf  # clamp(ρ, 0, ∞) = ρ: no clip
+        self._loss_inputs, self._capture_logps, self._gspo_token, self._control = inputs, True, gspo_token, control
         try:
             yield
         finally:
-            self.beta, self.importance_sampling_level = beta, level
-            self._loss_inputs, self._capture_logps, self._gspo_token = None, False, False
+            self.beta, self.importance_sampling_level, self.top_entropy_quantile, self.epsilon_low, self.epsilon_high = saved
+            self._loss_inputs, self._capture_logps, self._gspo_token, self._control = None, False, False, None
 
     def _get_per_token_logps_and_entropies(self, *args, **kwargs):
         result = super()._get_per_token_logps_and_entropies(*args, **kwargs)
@@ -377,42 +325,95 @@ class GRPOPlusTrainer(GRPOTrainer):
             record, rows = self._deferred.pop(mode), inputs.pop(_ROW).cpu()
             inputs["advantages"] = self._advantages(record, token_kl, rows, inputs, mode, self._loss_beta)
         if self._gspo_token:
-            old = inputs.get("old_per_token_logps")
-            old = logps.detach() if old is None else old
-            result = (gspo_token_logps(logps, old, self._loss_mask(inputs)), *result[1:])
+            result = (gspo_token_logps(logps, self._old_logps(logps, inputs), self._loss_mask(inputs)), *result[1:])
         return result
 
+    @staticmethod
+    def _old_logps(logps: torch.Tensor, inputs) -> torch.Tensor:
+        old = inputs.get("old_per_token_logps")
+        return logps.detach() if old is None else old
+
+    def get_high_entropy_mask(self, entropies: torch.Tensor, mask: torch.Tensor, threshold: float) -> torch.Tensor:
+        """TRL's token-mask hook; with ``entropy_control`` it returns the tokens that keep their policy-gradient term
+        (Clip-Cov drops its draw, KL-Cov moves its selection to the penalised term added after TRL's loss)."""
+        if self._control is None:
+            return super().get_high_entropy_mask(entropies, mask, threshold)
+        logps = self._captured_logps.detach()
+        inputs, args = self._loss_inputs, self.args
+        self._cov_selected = select_tokens(
+            self._control, logps, self._old_logps(logps, inputs), inputs["advantages"], mask,
+            ratio=args.clip_cov_ratio if self._control == "clip_cov" else args.kl_cov_ratio,
+            bounds=args.clip_cov_bounds, generator=self._cov_generator, clip=(self.epsilon_low, self.epsilon_high),
+        )  # fmt: skip
+        return keep_mask(self._cov_selected, mask).to(entropies.dtype)
+
     def _compute_loss(self, model, inputs):
+        mode = "train" if self.model.training else "eval"
         gspo_token = (
             self.reward_mode == "process" and self.importance_sampling_level == "sequence" and self.loss_type in RATIO_GRADIENT
         )
-        if self.beta == 0.0 and not gspo_token:
+        control = self.entropy_control if mode == "train" else None
+        if self.beta == 0.0 and not gspo_token and control is None:
             return super()._compute_loss(model, inputs)
         try:
-            with self._loss_call(inputs, gspo_token):
+            with self._loss_call(inputs, gspo_token, control):
                 loss = super()._compute_loss(model, inputs)
-            logps = self._captured_logps
+            logps, selected = self._captured_logps, self._cov_selected
         finally:
-            self._captured_logps = None
+            self._captured_logps, self._cov_selected = None, None
+        mask = self._loss_mask(inputs)
+        if control is not None:
+            loss = loss + self._entropy_control_term(logps, inputs, mask, selected, control, mode)
         if self.beta == 0.0:
             return loss
-        mode = "train" if self.model.training else "eval"
-        mask = self._loss_mask(inputs)
         ref_logps = inputs["ref_per_token_logps"]
         kl = per_token_kl(logps, ref_logps, self.kl_estimator)
         if self.args.use_bias_correction_kl and self.kl_estimator not in STRAIGHT_THROUGH:
             kl = kl * self._importance_weights(logps, inputs, mask)
         if not self.kl_in_reward:
-            loss = loss + self.beta * aggregate_token_loss(
-                kl,
-                mask,
-                self.loss_type,
-                accumulation_steps=self.current_gradient_accumulation_steps if mode == "train" else 1.0,
-                max_completion_length=self.max_completion_length,
-                num_items_normalizer=self._num_items_normalizer(inputs, mode),
-            )
+            loss = loss + self.beta * self._aggregate(kl, mask, inputs, mode)
         self._log_kl(kl, logps, ref_logps, mask, mode)
+        if self.kl_controller is not None and mode == "train":
+            self._metrics[mode]["beta"].append(self.beta)
         return loss
+
+    def _aggregate(self, per_token: torch.Tensor, mask: torch.Tensor, inputs, mode: str) -> torch.Tensor:
+        """A per-token term reduced with the loss type's own aggregation (so adding it is adding it per token)."""
+        return aggregate_token_loss(
+            per_token,
+            mask,
+            self.loss_type,
+            accumulation_steps=self.current_gradient_accumulation_steps if mode == "train" else 1.0,
+            max_completion_length=self.max_completion_length,
+            num_items_normalizer=self._num_items_normalizer(inputs, mode),
+        )
+
+    def _entropy_control_term(self, logps, inputs, mask, selected, control: str, mode: str) -> torch.Tensor:
+        """KL-Cov's loss on its selected tokens (Clip-Cov adds nothing: its tokens are only masked); logs the share."""
+        totals = self.accelerator.reduce(torch.stack([(selected & mask.bool()).sum(), mask.sum()]).float(), reduction="sum")
+        self._metrics[mode][f"entropy_control/{control}_frac"].append((totals[0] / totals[1].clamp(min=1.0)).item())
+        if control != "kl_cov":
+            return torch.zeros((), device=logps.device)
+        per_token = kl_cov_token_loss(logps, self._old_logps(logps, inputs), inputs["advantages"], self.args.kl_cov_coef)
+        if self.use_vllm and self.vllm_importance_sampling_correction:
+            per_token = per_token * inputs["importance_sampling_ratio"]
+        return self._aggregate(per_token * selected, mask, inputs, mode)
+
+    def _update_kl_controller(self, token_kl: torch.Tensor, mask: torch.Tensor, mode: str, in_reward: bool) -> None:
+        """Adaptive β: with KL in the reward once per generation batch (its token-mean KL, n = its completions),
+        with KL in the loss once per optimizer step (the window's token-mean KL, n = the step's completions)."""
+        if self.kl_controller is None or mode != "train" or in_reward != self.kl_in_reward:
+            return
+        sums = self.accelerator.reduce(torch.stack([(token_kl * mask).sum(), mask.sum()]).double().detach(), reduction="sum")
+        if in_reward:
+            n = token_kl.size(0) * self.accelerator.num_processes
+            self.beta = self.kl_controller.update((sums[0] / sums[1].clamp(min=1.0)).item(), n)
+            return
+        self._kl_window += sums.cpu()
+        if self.accelerator.sync_gradients:
+            n = self.args.per_device_train_batch_size * self.current_gradient_accumulation_steps * self.accelerator.num_processes
+            self.beta = self.kl_controller.update((self._kl_window[0] / self._kl_window[1].clamp(min=1.0)).item(), n)
+            self._kl_window.zero_()
 
     def _importance_weights(self, logps: torch.Tensor, inputs, mask: torch.Tensor) -> torch.Tensor:
         """TRL's importance ratio π/π_old (token or sequence level) used by ``use_bias_correction_kl``."""
@@ -440,8 +441,32 @@ class GRPOPlusTrainer(GRPOTrainer):
             count = sums[-1].clamp(min=1.0)
         for name, total in zip(("kl", "kl/k1", "kl/k2", "kl/k3"), sums[:-1]):
             self._metrics[mode][name].append((total / count).item())
+        self._update_kl_controller(kl.detach(), mask, mode, in_reward=False)
 
     # ----------------------------------------------------------------------------------------------- resume
+    def _extra_state(self) -> dict:
+        """grpo_plus state that a checkpoint must carry for an exact resume (saved per process)."""
+        state = {
+            "separator_monitor": self.separator_monitor.state_dict(),
+            "cov_generator": self._cov_generator.get_state(),
+            "kl_window": self._kl_window.clone(),
+        }
+        if self.kl_controller is not None:
+            state["kl_controller"] = self.kl_controller.state_dict()
+        if self.dynamic_sampler is not None:
+            state["dynamic_sampling"] = self.dynamic_sampler.state_dict()
+        return state
+
+    def _load_extra_state(self, state: dict) -> None:
+        self.separator_monitor.load_state_dict(state["separator_monitor"])
+        self._cov_generator.set_state(state["cov_generator"])
+        self._kl_window = state["kl_window"].clone()
+        if self.kl_controller is not None and "kl_controller" in state:
+            self.kl_controller.load_state_dict(state["kl_controller"])
+            self.beta = self.kl_controller.beta
+        if self.dynamic_sampler is not None and "dynamic_sampling" in state:
+            self.dynamic_sampler.load_state_dict(state["dynamic_sampling"])
+
     def _save_checkpoint(self, model, trial):
         super()._save_checkpoint(model, trial)
         save_generation_state(self, checkpoint_dir(self, trial))

@@ -69,7 +69,8 @@ def test_every_new_field_is_documented():
     new = {f.name: f for f in fields(GRPOPlusConfig)}.keys() - {f.name for f in fields(GRPOConfig)}
     assert new == {
         "kl_estimator", "kl_in_reward", "reward_mode", "process_credit", "step_separator", "reward_funcs", "reward_kwargs",
-        "reward_errors",
+        "reward_errors", "dynamic_sampling", "max_resample_rounds", "kl_target", "kl_horizon", "entropy_control",
+        "kl_cov_ratio", "kl_cov_coef", "clip_cov_ratio", "clip_cov_bounds",
     }
     for f in fields(GRPOPlusConfig):
         if f.name in new:

@@ -202,6 +202,8 @@ def test_model_is_4bit_nf4_with_lora_on_every_linear_layer(run):
     assert model.peft_config["default"].r == RANK
     assert base.model.layers[0].self_attn.q_proj.scaling["default"] == 16 / RANK
     assert base.is_gradient_checkpointing
+    # GRPOPlusTrainer keeps bitsandbytes off its CPU eval repacking, which would break training (AVX512-BF16 CPUs)
+    assert not any(m.support_avx512bf16_for_cpu for m in base.modules() if isinstance(m, bnb.nn.Linear4bit))
 
 
 def test_training_changes_only_adapters(run):
