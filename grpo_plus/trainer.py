@@ -310,6 +310,8 @@ class GRPOPlusTrainer(GRPOTrainer):
             yield
         finally:
             self.beta, self.importance_sampling_level, self.top_entropy_quantile, self.epsilon_low, self.epsilon_high = saved
+            if self.kl_controller is not None:  # kl_in_reward may have updated β inside the call
+                self.beta = self.kl_controller.beta
             self._loss_inputs, self._capture_logps, self._gspo_token, self._control = None, False, False, None
 
     def _get_per_token_logps_and_entropies(self, *args, **kwargs):
@@ -373,8 +375,6 @@ class GRPOPlusTrainer(GRPOTrainer):
         if not self.kl_in_reward:
             loss = loss + self.beta * self._aggregate(kl, mask, inputs, mode)
         self._log_kl(kl, logps, ref_logps, mask, mode)
-        if self.kl_controller is not None and mode == "train":
-            self._metrics[mode]["beta"].append(self.beta)
         return loss
 
     def _aggregate(self, per_token: torch.Tensor, mask: torch.Tensor, inputs, mode: str) -> torch.Tensor:
@@ -407,13 +407,14 @@ class GRPOPlusTrainer(GRPOTrainer):
         sums = self.accelerator.reduce(torch.stack([(token_kl * mask).sum(), mask.sum()]).double().detach(), reduction="sum")
         if in_reward:
             n = token_kl.size(0) * self.accelerator.num_processes
-            self.beta = self.kl_controller.update((sums[0] / sums[1].clamp(min=1.0)).item(), n)
-            return
-        self._kl_window += sums.cpu()
-        if self.accelerator.sync_gradients:
+        else:
+            self._kl_window += sums.cpu()
+            if not self.accelerator.sync_gradients:
+                return
+            sums, self._kl_window = self._kl_window, torch.zeros(2, dtype=torch.float64)
             n = self.args.per_device_train_batch_size * self.current_gradient_accumulation_steps * self.accelerator.num_processes
-            self.beta = self.kl_controller.update((self._kl_window[0] / self._kl_window[1].clamp(min=1.0)).item(), n)
-            self._kl_window.zero_()
+        self._metrics[mode]["beta"].append(self.kl_controller.beta)  # the β of the batch / step just measured
+        self.beta = self.kl_controller.update((sums[0] / sums[1].clamp(min=1.0)).item(), n)
 
     def _importance_weights(self, logps: torch.Tensor, inputs, mask: torch.Tensor) -> torch.Tensor:
         """TRL's importance ratio π/π_old (token or sequence level) used by ``use_bias_correction_kl``."""

@@ -140,3 +140,32 @@ def test_load_state_dict_rejects_bad_state(state, match):
     with pytest.raises(ValueError, match=match):
         controller.load_state_dict(state)
     assert controller.state_dict() == {"beta": 0.1, "target": 0.1, "horizon": 10}  # unchanged on failure
+
+
+# ------------------------------------------------------------------------------------------ in the trainer
+@pytest.mark.parametrize("kl_in_reward", [False, True], ids=["kl_in_loss", "kl_in_reward"])
+def test_trainer_moves_beta_by_the_formula(kl_in_reward, tiny_model_dir, tiny_dataset, trainer_args):
+    """β_{t+1} = β_t · (1 + clip(KL_t / target − 1, −0.2, 0.2) · n / horizon), with KL_t the step's logged token-mean
+    KL and n its 8 completions; the logged 'beta' is the β the step used."""
+    from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
+
+    def length_reward(completions, **kwargs):
+        return [float(len(c)) for c in completions]
+
+    target, horizon, n = 0.05, 16, trainer_args["per_device_train_batch_size"]
+    args = GRPOPlusConfig(
+        **{**trainer_args, "max_steps": 5, "learning_rate": 0.05, "beta": 0.1},
+        kl_target=target, kl_horizon=horizon, kl_in_reward=kl_in_reward,
+    )  # fmt: skip
+    trainer = GRPOPlusTrainer(model=tiny_model_dir, reward_funcs=length_reward, args=args, train_dataset=tiny_dataset)
+    trainer.train()
+    logs = [h for h in trainer.state.log_history if "beta" in h]
+    assert len(logs) == 5 and logs[0]["beta"] == pytest.approx(0.1)
+    betas = [h["beta"] for h in logs] + [trainer.beta]
+    directions = set()
+    for t, h in enumerate(logs):
+        error = min(max(h["kl"] / target - 1, -0.2), 0.2)
+        assert betas[t + 1] == pytest.approx(betas[t] * (1 + error * n / horizon), rel=1e-5), t
+        directions.add(error > 0)
+    assert directions == {False, True}  # β went down while KL was below the target (step 1: KL 0), up above it
+    assert trainer.kl_controller.beta == trainer.beta

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import shutil
 from types import SimpleNamespace
 
@@ -34,7 +35,18 @@ MODES = {
     "outcome": dict(reward_mode="outcome", steps_per_generation=2, num_iterations=1),
     # each generation trained on twice (2 iterations): the same, through TRL's num_iterations
     "process": dict(reward_mode="process", steps_per_generation=1, num_iterations=2, step_separator=" "),
+    # the trainer's own state: the dynamic-sampling prompt stream, the adaptive β and the Clip-Cov random draws
+    "dynamic": dict(
+        dynamic_sampling=True, steps_per_generation=2, kl_target=0.05, kl_horizon=32, entropy_control="clip_cov",
+        clip_cov_ratio=0.2, clip_cov_bounds=[-1e6, 1e6],
+    ),
 }
+
+
+def even_sums_constant(completions, prompts, **kwargs):
+    """1 for every completion of a prompt 'What is a + b?' with a + b even (a group dynamic sampling drops)."""
+    sums = [sum(int(n) for n in re.findall(r"\d+", p)) for p in prompts]
+    return [1.0 if s % 2 == 0 else float(len(c)) / 4 for c, s in zip(completions, sums)]
 
 
 class _SaveAtStepOne(TrainerCallback):
@@ -61,7 +73,7 @@ def make_trainer(mode, model_dir, dataset, output_dir):
         dataloader_num_workers=0,
         **MODES[mode],
     )
-    rewards = [length_reward] if mode == "outcome" else [position_weighted_steps, length_reward]
+    rewards = {"outcome": [length_reward], "process": [position_weighted_steps, length_reward]}.get(mode, [even_sums_constant])
     return GRPOPlusTrainer(
         model_dir, reward_funcs=rewards, args=args, train_dataset=dataset, callbacks=[_SaveAtStepOne()]
     )
@@ -79,6 +91,7 @@ def final_state(trainer) -> SimpleNamespace:
         python_rng=random.getstate(),
         losses=losses(trainer),
         global_step=trainer.state.global_step,
+        extra=trainer._extra_state(),
     )
 
 
@@ -116,6 +129,11 @@ def test_resume_mid_cycle_equals_uninterrupted_run(uninterrupted, tiny_model_dir
     assert_same_optimizer(full.optimizer, again.optimizer)
     assert torch.equal(again.torch_rng, full.torch_rng)
     assert again.python_rng == full.python_rng
+    if uninterrupted.mode == "dynamic":
+        assert again.extra["kl_controller"] == full.extra["kl_controller"]
+        assert full.extra["kl_controller"]["beta"] != 0.04  # β moved
+        assert again.extra["dynamic_sampling"] == full.extra["dynamic_sampling"] != {"position": 0, "epoch": 0}
+        assert torch.equal(again.extra["cov_generator"], full.extra["cov_generator"])
 
 
 def test_resume_without_the_buffer_diverges(uninterrupted, tiny_model_dir, tiny_dataset, caplog):
