@@ -83,6 +83,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "k3+": ("plus", {"kl_estimator": "k3+"}),
     "kl_in_reward": ("plus", {"kl_estimator": "k3", "kl_in_reward": True}),
     "process": ("plus", {"kl_estimator": "k3", "reward_mode": "process", "step_separator": STEP_SEPARATOR}),
+    # a reward that is constant for half of the prompts: TRL trains on their zero-advantage groups, dynamic sampling
+    # replaces them with fresh prompts
+    "trl_mixed": ("trl", {"_reward": "mixed"}),
+    "dynamic": ("plus", {"_reward": "mixed", "dynamic_sampling": True, "max_resample_rounds": 3}),
 }
 PLUS_K3 = "GRPOPlusTrainer k3, outcome"
 AA_LABEL = "A/A control: identical k3 run: time/step"
@@ -99,9 +103,11 @@ COMPARISONS: list[tuple[str, str, str, str, float]] = [
 ]
 # trainer methods whose CPU time is the extra work of a variant (reported per step in its notes)
 HOTSPOTS: dict[str, tuple[str, ...]] = {
-    "kl_in_reward": ("_sampling_kl",),
+    "kl_in_reward": ("_sampling_kl", "_advantages"),
     "process": ("_split_steps", "_process_advantages"),
 }
+DYNAMIC_LABEL = "dynamic_sampling=True: CPU time per informative group"
+ROUNDS_LABEL = "dynamic_sampling=True: generation rounds per step"
 RSS_LABEL = "GRPOPlusTrainer k3: peak RSS of a run"
 RSS_TARGET = 1.05
 SETUP = (
@@ -112,15 +118,20 @@ SETUP = (
 
 # ------------------------------------------------------------------------------------------- the training work
 def prompts_dataset():
-    """64 arithmetic prompts (plain text), the same for every run."""
+    """64 arithmetic prompts (plain text), the same for every run; ``kind`` alternates 'const' / 'vary'."""
     from datasets import Dataset
 
     rows = [
-        {"prompt": f"Compute {a} * {b} + {a + b}. Show each step. "}
+        {"prompt": f"Compute {a} * {b} + {a + b}. Show each step. ", "kind": "const" if (a + b) % 2 else "vary"}
         for a in range(2, 10)
         for b in range(3, 11)
     ]
     return Dataset.from_list(rows)
+
+
+def mixed_reward(completions, kind, **kwargs) -> list[float]:
+    """1.0 for every completion of a 'const' prompt (a group with no signal), the text length for the others."""
+    return [1.0 if k == "const" else float(len(_text(c))) for c, k in zip(completions, kind)]
 
 
 def _arithmetic_steps():
@@ -152,6 +163,8 @@ def build_trainer(variant: str, model_dir: str, output_dir: str, steps: int, cal
     from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
 
     kind, fields = VARIANTS[variant]
+    fields = dict(fields)
+    mixed = fields.pop("_reward", None) == "mixed"
     common = dict(
         output_dir=output_dir,
         per_device_train_batch_size=NUM_COMPLETIONS,
@@ -172,11 +185,12 @@ def build_trainer(variant: str, model_dir: str, output_dir: str, steps: int, cal
     )
     if kind == "trl":
         trainer = GRPOTrainer(
-            model=model_dir, reward_funcs=[arithmetic_outcome], args=GRPOConfig(**common),
+            model=model_dir, reward_funcs=[mixed_reward if mixed else arithmetic_outcome], args=GRPOConfig(**common),
             train_dataset=prompts_dataset(), callbacks=list(callbacks),
         )
     else:
         reward = _arithmetic_steps() if fields.get("reward_mode") == "process" else arithmetic_outcome
+        reward = mixed_reward if mixed else reward
         trainer = GRPOPlusTrainer(
             model=model_dir, reward_funcs=[reward], args=GRPOPlusConfig(**common, **fields),
             train_dataset=prompts_dataset(), callbacks=list(callbacks),
@@ -233,7 +247,15 @@ def _interleaved_repeat(variants: Sequence[str], model_dir: str, steps: int, wor
     ):
         step_times = [h["step_time"] for h in history if "step_time" in h]
         steps_per = [h["steps/per_completion"] for h in history if "steps/per_completion" in h]
+        groups = NUM_COMPLETIONS // NUM_GENERATIONS
+        informative = [
+            groups * h.get("dynamic_sampling/kept_frac", 1.0 - h["frac_reward_zero_std"])
+            for h in history
+            if "frac_reward_zero_std" in h
+        ]
         result[variant] = {
+            "informative": informative,
+            "rounds": [h["dynamic_sampling/rounds"] for h in history if "dynamic_sampling/rounds" in h],
             "turns": turns,
             "cpu": cpu,
             "step_time": step_times,
@@ -357,7 +379,7 @@ def timing_rows(result: dict, plan: dict, process_missing: str | None) -> list[d
         if hot:
             notes.append(hot)
         if variant == "kl_in_reward":
-            notes.append("one extra no-grad policy forward per generation batch (TRL computes no old log-probs here)")
+            notes.append("advantages computed in the loss call from its log-probs: no extra policy forward")
         if variant == "process":
             per = statistics.mean(rep["process"]["steps_per_completion"] or 0.0 for rep in repeats)
             notes.append(
@@ -366,7 +388,39 @@ def timing_rows(result: dict, plan: dict, process_missing: str | None) -> list[d
         if variant == "k3_again":
             notes.append("noise floor: the same work twice")
         rows.append(make_row(label, reference_label, ratios, "x", target_text, met, "; ".join(notes)))
+    if "dynamic" in repeats[0]:
+        rows.extend(dynamic_rows(repeats, discard))
     return rows
+
+
+def dynamic_rows(repeats: list[dict], discard: int) -> list[dict]:
+    """Dynamic sampling against TRL on the same prompts and reward: rounds per step, and CPU time per informative
+    group of the trained batch (TRL trains on the zero-advantage groups too)."""
+    per_group = []
+    for rep in repeats:
+        cost = {}
+        for variant in ("dynamic", "trl_mixed"):
+            cpu = rep[variant]["cpu"][discard:]
+            informative = rep[variant]["informative"][discard:]
+            cost[variant] = statistics.median(c / max(i, 1e-9) for c, i in zip(cpu, informative))
+        per_group.append(cost["dynamic"] / cost["trl_mixed"])
+    rounds = [r for rep in repeats for r in rep["dynamic"]["rounds"][discard:]]
+    informative = {
+        v: statistics.mean(i for rep in repeats for i in rep[v]["informative"][discard:]) for v in ("dynamic", "trl_mixed")
+    }
+    cpu = {v: statistics.median(_per_run(repeats, v, "cpu", discard)) for v in ("dynamic", "trl_mixed")}
+    notes = (
+        f"{NUM_COMPLETIONS // NUM_GENERATIONS} groups per step, half the prompts with a constant reward; informative "
+        f"groups per trained batch {informative['dynamic']:.2f} vs TRL {informative['trl_mixed']:.2f}; CPU "
+        f"{1000 * cpu['dynamic']:.0f} vs {1000 * cpu['trl_mixed']:.0f} ms/step"
+    )
+    return [
+        make_row(DYNAMIC_LABEL, "TRL GRPOTrainer, same prompts and reward", per_group, "x", "report", True, notes),
+        make_row(
+            ROUNDS_LABEL, "none (absolute)", rounds, "rounds", "≤ 4 (max_resample_rounds + 1)", max(rounds) <= 4,
+            f"median over {len(rounds)} steps; 1 = the first generation already filled the batch",
+        ),
+    ]
 
 
 def _hotspot_note(repeats: list[dict], variant: str, reference_cpu: list[float]) -> str:
