@@ -18,6 +18,8 @@ def _repeat(cpu: dict[str, list[float]]) -> dict:
             "step_time": [2 * v - 0.1 for v in values],
             "steps_per_completion": 4.0 if name == "process" else None,
             "hotspots": {"_sampling_kl": 0.05} if name == "kl_in_reward" else {},
+            "informative": [2.0 if name == "dynamic" else 1.0] * len(values),
+            "rounds": [99.0, 99.0, 2.0, 1.0, 3.0] if name == "dynamic" else [],
         }
         for name, values in cpu.items()
     }
@@ -33,12 +35,17 @@ def _cpu(k3_value: float, others: dict[str, float]) -> dict[str, list[float]]:
 def test_timing_rows_are_per_repeat_ratios_of_median_cpu_times():
     names = [v for v in bench_trainer.VARIANTS if v != "k3"]
     repeats = [
-        _repeat(_cpu(1.0, {n: 1.0 for n in names} | {"trl": 0.8, "kl_in_reward": 1.01, "k3_again": 1.03})),
+        _repeat(_cpu(1.0, {n: 1.0 for n in names} | {"trl": 0.8, "kl_in_reward": 1.01, "k3_again": 1.03, "dynamic": 1.5})),
         _repeat(_cpu(2.0, {n: 2.0 for n in names} | {"trl": 2.0, "kl_in_reward": 2.2, "k3_again": 2.0})),
         _repeat(_cpu(1.0, {n: 1.0 for n in names} | {"trl": 1.0, "kl_in_reward": 1.05, "k3_again": 0.97})),
     ]
     rows = {r["benchmark"]: r for r in bench_trainer.timing_rows({"repeats": repeats}, PLAN, None)}
-    assert len(rows) == len(bench_trainer.COMPARISONS)
+    assert len(rows) == len(bench_trainer.COMPARISONS) + 2
+    dynamic = rows[bench_trainer.DYNAMIC_LABEL]
+    # CPU per informative group, dynamic (2 groups) over TRL (1 group): 1.5/2 / 1.0 = 0.75, then 2/2/2 = 0.5, 0.5
+    assert (dynamic["median"], dynamic["min"], dynamic["max"]) == pytest.approx((0.5, 0.5, 0.75))
+    rounds = rows[bench_trainer.ROUNDS_LABEL]
+    assert (rounds["median"], rounds["max"], rounds["met"]) == (2.0, 3.0, True)  # the two discarded turns left out
     vs_trl = rows["GRPOPlusTrainer k3, outcome: time/step"]
     # k3 / trl per repeat: 1.0/0.8 = 1.25, 2.0/2.0 = 1.0, 1.0/1.0 = 1.0
     assert (vs_trl["median"], vs_trl["min"], vs_trl["max"]) == pytest.approx((1.0, 1.0, 1.25))
