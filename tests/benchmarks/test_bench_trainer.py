@@ -70,7 +70,7 @@ def test_process_row_is_a_note_until_process_mode_exists():
     names = [v for v in bench_trainer.VARIANTS if v not in ("k3", "process")]
     repeats = [_repeat(_cpu(1.0, {n: 1.0 for n in names}))]
     rows = bench_trainer.timing_rows({"repeats": repeats}, PLAN, "grpo_plus.steps not available yet")
-    process = rows[-1]
+    process = next(r for r in rows if r["benchmark"] == "reward_mode=process: time/step")
     assert process["met"] is None and "not measured" in process["notes"]
 
 
@@ -93,7 +93,10 @@ def test_variants_differ_from_k3_only_in_the_compared_field():
         assert bench_trainer.VARIANTS[name] == ("plus", {"kl_estimator": name})
     assert bench_trainer.VARIANTS["kl_in_reward"][1] == {"kl_estimator": "k3", "kl_in_reward": True}
     assert bench_trainer.VARIANTS["process"][1]["reward_mode"] == "process"
-    assert {c[1] for c in bench_trainer.COMPARISONS} | {"trl"} == set(bench_trainer.VARIANTS)
+    assert {c[1] for c in bench_trainer.COMPARISONS} | {"trl", "trl_mixed", "dynamic"} == set(bench_trainer.VARIANTS)
+    # dynamic sampling against TRL: the same prompts and reward, only dynamic_sampling differs
+    assert bench_trainer.VARIANTS["trl_mixed"] == ("trl", {"_reward": "mixed"})
+    assert bench_trainer.VARIANTS["dynamic"][1]["_reward"] == "mixed" and bench_trainer.VARIANTS["dynamic"][1]["dynamic_sampling"]
 
 
 @pytest.mark.slow
