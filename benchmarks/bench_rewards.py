@@ -297,7 +297,9 @@ def run(quick: bool = False) -> list[dict]:
             accuracy_reward,
         ),
     ]
-    adversarial = get_reward("accuracy", timeout=1.0 if quick else TIMEOUT)
+    # allow_expressions: the copy-the-question guard would score these power towers 0 against the plain-number gold
+    # before any worker runs them; the rows measure the worker-kill path
+    adversarial = get_reward("accuracy", timeout=1.0 if quick else TIMEOUT, allow_expressions=True)
     for k in (2, 4):
         rows.append(_adversarial_row(adversarial, 8 if quick else 32, k, 1 if quick else 3))
     if not quick:
