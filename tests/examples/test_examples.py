@@ -59,6 +59,36 @@ def test_process_reward_with_a_prm_checkpoint(tmp_path, tiny_model_dir):
     assert (tmp_path / "out" / "grpo_metrics" / "steps.png").is_file()
 
 
+@pytest.mark.slow
+def test_agent_process_reward(tmp_path):
+    # Multi-turn tool rollouts in process mode: the assistant turns are the steps, CalculatorEnv.get_turn_rewards
+    # grades them, correct_answer is the outcome reward.
+    result = run_example("agent_process_reward.py", "--output_dir", str(tmp_path / "out"), "--max_steps", "2")
+    keys = logged_keys(tmp_path / "out")
+    assert {"steps/per_completion", "rewards/CalculatorEnv.turns/mean", "rewards/correct_answer/mean"} <= keys
+    assert {"tools/call_frequency", "tools/failure_frequency", "advantages/mean"} <= keys
+    assert (tmp_path / "out" / "grpo_metrics" / "steps.png").is_file()
+    assert "done: 2 steps in process mode" in result.stderr
+
+
+def test_calculator_env_turn_rewards():
+    spec = importlib.util.spec_from_file_location("examples_agent", EXAMPLES / "agent_process_reward.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    env = module.CalculatorEnv()
+    env.reset(a=3, b=4)
+    assert env.get_turn_rewards() == [0.0]  # answered without calling the tool
+    assert env.add(4, 3) == 7 and env.add(4, 3) == 7 and env.add(3, 5) == 8
+    # useful (the task's numbers, either order), a repeat (not useful), wrong numbers, then the ungraded answer turn
+    assert env.get_turn_rewards() == [1.0, 0.0, 0.0, None]
+    completions = [
+        [{"role": "assistant", "content": "", "tool_calls": [{}]}, {"role": "tool", "content": "7"},
+         {"role": "assistant", "content": "The answer is 7."}],
+        [{"role": "assistant", "content": "It is 8."}],
+    ]
+    assert module.correct_answer(completions, answer=[7, 7]) == [1.0, 0.0]
+
+
 def test_concise_reward_values(monkeypatch):
     import rewards
 
