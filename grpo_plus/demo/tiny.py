@@ -179,7 +179,7 @@ def save_tiny_model(path: str | os.PathLike, tokenizer=None, **model_kwargs) -> 
 TOOL_TEMPLATES = ("qwen2_5", "qwen3")
 # Qwen's tool and reasoning tags: added as single, non-special tokens (decoded text keeps them), as Qwen does.
 TOOL_TOKENS = ["<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>", "<think>", "</think>"]
-_TOOL_CORPUS_MAX_TOKENS = 2048
+_TOOL_MODEL_MAX_POSITIONS = 2048
 
 
 def trl_chat_template(name: str = "qwen2_5") -> str:
@@ -248,7 +248,7 @@ def save_tiny_tool_model(path: str | os.PathLike, template: str = "qwen2_5", tok
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     model = build_tiny_model(tokenizer, **model_kwargs)
-    model.config.max_position_embeddings = _TOOL_CORPUS_MAX_TOKENS
+    model.config.max_position_embeddings = _TOOL_MODEL_MAX_POSITIONS
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     logger.info("saved a tiny tool-calling %s-parameter model to %s", f"{model.num_parameters():,}", path)
