@@ -94,6 +94,24 @@ def _turn_reward(env_type: type):
     return turn_rewards
 
 
+TURN_REWARDS = "get_turn_rewards"
+
+
+def hide_turn_rewards(tools):
+    """TRL exposes every public environment method but ``reset`` / ``get_reward`` as a tool; ``get_turn_rewards`` is
+    the environment's reward, not a tool. Accepts a list of tools or a ``{name: tool}`` dict."""
+    if isinstance(tools, dict):
+        return {name: tool for name, tool in tools.items() if name != TURN_REWARDS}
+    return [tool for tool in tools if getattr(tool, "__name__", None) != TURN_REWARDS]
+
+
+def hide_turn_reward_tools(trainer) -> None:
+    """Take ``get_turn_rewards`` out of the tools TRL collected from the environments at init."""
+    if getattr(trainer, "_env_tools", None):
+        trainer._env_tools = {name: hide_turn_rewards(tools) for name, tools in trainer._env_tools.items()}
+        trainer.tools = hide_turn_rewards(trainer.tools)
+
+
 def add_turn_rewards(trainer, on_error: str, wrap_step: Callable[[Callable, str], Callable]) -> None:
     """Process mode: one step reward ``"<EnvClass>.turns"`` (weight 1) per environment class that defines
     ``get_turn_rewards`` (one value or None per assistant turn of its rollout, in order)."""

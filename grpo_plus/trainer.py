@@ -42,7 +42,14 @@ from grpo_plus.kl_control import KLController
 from grpo_plus.loss_terms import RATIO_GRADIENT, TOKEN_SUM_OVER_ITEMS, aggregate_token_loss, gspo_token_logps
 from grpo_plus.process import SeparatorMonitor, StepReward, combine_step_scores, step_metrics
 from grpo_plus.qlora import disable_cpu_repacking
-from grpo_plus.reward_setup import add_turn_rewards, check_prompt_column, guard_environment_rewards, resolve_trainer_rewards
+from grpo_plus.reward_setup import (
+    add_turn_rewards,
+    check_prompt_column,
+    guard_environment_rewards,
+    hide_turn_reward_tools,
+    hide_turn_rewards,
+    resolve_trainer_rewards,
+)
 from grpo_plus.sampling import batch_reward_metrics, degenerate_flags
 from grpo_plus.resume import checkpoint_dir, load_generation_state, save_generation_state
 from grpo_plus.steps import split_completions, split_turns
@@ -95,6 +102,7 @@ class GRPOPlusTrainer(GRPOTrainer):
         disable_cpu_repacking(self.model)  # bitsandbytes' CPU eval kernel rewrites 4-bit weights and breaks training
         on_error = getattr(args, "reward_errors", "raise")
         guard_environment_rewards(self, on_error)
+        hide_turn_reward_tools(self)
         if self.reward_mode == "process":
             add_turn_rewards(self, on_error, self._step_reward)
         self._levels = [getattr(f, "reward_level", "outcome") for f in self.reward_funcs]
@@ -118,6 +126,9 @@ class GRPOPlusTrainer(GRPOTrainer):
         return StepReward(func, name, split=self._split_steps, store=self._step_scores.__setitem__)
 
     def _generate(self, prompts):
+        if self.tools:  # the per-rollout tool dicts TRL built for this batch
+            self._sync_tool_dicts = [hide_turn_rewards(d) for d in self._sync_tool_dicts]
+            self._async_tool_dicts = [hide_turn_rewards(d) for d in self._async_tool_dicts]
         result = super()._generate(prompts)
         self._tool_masks = result[2]  # None for single-turn generation
         return result
