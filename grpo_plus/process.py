@@ -14,6 +14,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import torch
+
+from grpo_plus.advantages import outcome_advantages, process_advantages
+
 logger = logging.getLogger(__name__)
 
 Scores = list[list[float | None]]
@@ -95,6 +99,51 @@ def step_metrics(scores: Scores, step_ends: Sequence[Sequence[int]], num_tokens:
         "steps/reward_std": std,
         "steps/reward_min_mean": _mean(minima) if minima else math.nan,
     }
+
+
+def batch_process_advantages(
+    record: dict,
+    penalties: Sequence[Sequence[float]] | None,
+    beta: float,
+    outcome_rewards: torch.Tensor | None,
+    num_generations: int,
+    scale: str,
+    credit: str,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """Token advantages of a gathered global batch in process mode, and its guard and advantage metrics.
+
+    Step advantages (:func:`grpo_plus.advantages.process_advantages` with ``credit``) plus, on every real token, the
+    outcome advantage of the outcome rewards (DeepSeekMath §4.1.3 with outcome rewards beside the step rewards).
+
+    Args:
+        record: ``scores`` (N lists of combined step scores), ``ends`` (N lists of step-end token indices),
+            ``tokens`` (N real-token counts).
+        penalties: N lists of per-step KL sums (kl_in_reward: each step reward loses ``beta`` × its sum), or None.
+        beta: the KL coefficient of the penalties.
+        outcome_rewards: (N,) weighted outcome rewards (NaN = ungraded), or None without outcome rewards.
+        num_generations: G. scale: reward scaling. credit: ``"sum"`` or ``"min"``.
+
+    Returns:
+        ``(advantages, metrics)``: (N, T) advantages, T = max tokens, 0 on padding; :func:`step_metrics` of the
+        (penalised) step scores and ``advantages/mean|std|min|max`` over the real tokens.
+    """
+    scores, tokens = record["scores"], record["tokens"]
+    if penalties is not None:
+        scores = [[None if s is None else s - beta * p for s, p in zip(row, pen)] for row, pen in zip(scores, penalties)]
+    advantages = process_advantages(scores, record["ends"], num_generations, tokens, scale, credit=credit)
+    real = torch.arange(advantages.size(1)).unsqueeze(0) < torch.tensor(tokens).unsqueeze(1)
+    if outcome_rewards is not None:
+        advantages = advantages + outcome_advantages(outcome_rewards.cpu(), num_generations, scale).unsqueeze(1) * real
+    metrics = step_metrics(scores, record["ends"], tokens)
+    values = advantages[real]
+    if values.numel():
+        metrics.update({
+            "advantages/mean": values.mean().item(),
+            "advantages/std": values.std().item() if values.numel() > 1 else 0.0,
+            "advantages/min": values.min().item(),
+            "advantages/max": values.max().item(),
+        })  # fmt: skip
+    return advantages, metrics
 
 
 class SeparatorMonitor:

@@ -9,7 +9,7 @@ weights differ from the uninterrupted run. At a cycle boundary (always, with TRL
 gradient_accumulation_steps``, ``num_iterations = 1``) the buffer is empty of unused work and resume is already exact.
 
 :func:`save_generation_state` writes ``_step``, the buffer (one file per process, since each holds its own slice) and
-the trainer's own state (``_extra_state``: the adaptive β, the dynamic-sampling prompt stream, the Clip-Cov random
+the trainer's own state (:func:`extra_state`: the adaptive β, the dynamic-sampling prompt stream, the Clip-Cov random
 generator, the separator monitor) into the checkpoint directory; :func:`load_generation_state` puts them back. Called from the trainer's
 ``_save_checkpoint`` and ``_load_optimizer_and_scheduler`` (as TRL does for its adaptive-entropy state), the resumed
 run continues exactly where the interrupted one stopped.
@@ -26,7 +26,7 @@ import torch
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["STATE_FILE", "checkpoint_dir", "load_generation_state", "save_generation_state"]
+__all__ = ["STATE_FILE", "checkpoint_dir", "extra_state", "load_extra_state", "load_generation_state", "save_generation_state"]
 
 STATE_FILE = "grpo_plus_generation_rank{rank}.pt"
 _FORMAT = 1
@@ -59,6 +59,36 @@ def _to_device(value: Any, device: torch.device) -> Any:
     return value
 
 
+def extra_state(trainer) -> dict | None:
+    """grpo_plus's own state a checkpoint must carry: the separator monitor, the Clip-Cov random generator, the
+    adaptive KL controller (β) and its measurement window, the dynamic-sampling prompt stream. None for a trainer
+    without them (TRL's own)."""
+    if not hasattr(trainer, "separator_monitor"):
+        return None
+    state = {
+        "separator_monitor": trainer.separator_monitor.state_dict(),
+        "cov_generator": trainer._cov_generator.get_state(),
+        "kl_window": trainer._kl_window.clone(),
+    }
+    if trainer.kl_controller is not None:
+        state["kl_controller"] = trainer.kl_controller.state_dict()
+    if trainer.dynamic_sampler is not None:
+        state["dynamic_sampling"] = trainer.dynamic_sampler.state_dict()
+    return state
+
+
+def load_extra_state(trainer, state: dict) -> None:
+    """Put back what :func:`extra_state` saved (β included, since TRL does not checkpoint it)."""
+    trainer.separator_monitor.load_state_dict(state["separator_monitor"])
+    trainer._cov_generator.set_state(state["cov_generator"])
+    trainer._kl_window = state["kl_window"].clone()
+    if trainer.kl_controller is not None and "kl_controller" in state:
+        trainer.kl_controller.load_state_dict(state["kl_controller"])
+        trainer.beta = trainer.kl_controller.beta
+    if trainer.dynamic_sampler is not None and "dynamic_sampling" in state:
+        trainer.dynamic_sampler.load_state_dict(state["dynamic_sampling"])
+
+
 def save_generation_state(trainer, output_dir: str | os.PathLike) -> Path:
     """Write this process's ``_step`` and generation buffer to ``output_dir`` (a checkpoint directory).
 
@@ -73,7 +103,7 @@ def save_generation_state(trainer, output_dir: str | os.PathLike) -> Path:
         "num_processes": trainer.accelerator.num_processes,
         "step": trainer._step,
         "buffered_inputs": _to_cpu(trainer._buffered_inputs),
-        "extra": trainer._extra_state() if hasattr(trainer, "_extra_state") else None,
+        "extra": extra_state(trainer),
     }
     torch.save(state, path)
     return path
@@ -112,7 +142,7 @@ def load_generation_state(trainer, checkpoint: str | os.PathLike | None) -> bool
         return False
     trainer._step = state["step"]
     trainer._buffered_inputs = _to_device(state["buffered_inputs"], trainer.accelerator.device)
-    if state.get("extra") is not None and hasattr(trainer, "_load_extra_state"):
-        trainer._load_extra_state(state["extra"])
+    if state.get("extra") is not None:
+        load_extra_state(trainer, state["extra"])
     logger.info("restored the generation buffer and micro-step %d from %s", trainer._step, path)
     return True

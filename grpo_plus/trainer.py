@@ -33,14 +33,14 @@ from accelerate.utils import gather_object
 from trl import GRPOConfig, GRPOTrainer
 from trl.models.utils import disable_gradient_checkpointing
 
-from grpo_plus.advantages import outcome_advantages, process_advantages, segment_sums, weighted_rewards
+from grpo_plus.advantages import outcome_advantages, segment_sums, weighted_rewards
 from grpo_plus.config import GRPOPlusConfig
 from grpo_plus.dynamic_sampling import DynamicSampler
 from grpo_plus.entropy import keep_mask, kl_cov_token_loss, select_tokens
 from grpo_plus.kl import per_token_kl
 from grpo_plus.kl_control import KLController
 from grpo_plus.loss_terms import RATIO_GRADIENT, TOKEN_SUM_OVER_ITEMS, aggregate_token_loss, gspo_token_logps
-from grpo_plus.process import SeparatorMonitor, StepReward, combine_step_scores, step_metrics
+from grpo_plus.process import SeparatorMonitor, StepReward, batch_process_advantages, combine_step_scores
 from grpo_plus.qlora import disable_cpu_repacking
 from grpo_plus.reward_setup import (
     add_turn_rewards,
@@ -266,35 +266,18 @@ class GRPOPlusTrainer(GRPOTrainer):
         return advantages[rows.to(advantages.device)]
 
     def _process_advantages(self, record: dict, penalties, num_generations: int, mode: str, beta: float) -> torch.Tensor:
-        """(N, T) process advantages of the global batch: step advantages (``process_credit``) plus the outcome
-        advantage of the outcome rewards on every real token; ``penalties``: per-step KL sums (kl_in_reward)."""
-        scores, tokens = record["scores"], record["tokens"]
-        if penalties is not None:
-            scores = [[None if s is None else s - beta * p for s, p in zip(row, pen)] for row, pen in zip(scores, penalties)]
-        advantages = process_advantages(
-            scores, record["ends"], num_generations, tokens, self.scale_rewards, credit=self.process_credit
-        )
-        outcome_rewards = self._weighted_rewards(record["rewards"], [i for i, lvl in enumerate(self._levels) if lvl == "outcome"])
-        real = torch.arange(advantages.size(1)).unsqueeze(0) < torch.tensor(tokens).unsqueeze(1)
-        if outcome_rewards is not None:
-            outcome = outcome_advantages(outcome_rewards.cpu(), num_generations, self.scale_rewards)
-            advantages = advantages + outcome.unsqueeze(1) * real
-        self._log_process_metrics(scores, record["ends"], tokens, advantages[real], mode)
-        self._replace_logged_advantages(advantages.sum(1) / torch.tensor(tokens).clamp(min=1))
-        return advantages
-
-    def _log_process_metrics(self, scores, ends, num_tokens, values: torch.Tensor, mode: str) -> None:
-        metrics = self._metrics[mode]
-        guards = step_metrics(scores, ends, num_tokens)
-        for name, value in guards.items():
-            metrics[name].append(value)
+        """(N, T) process advantages of the global batch (:func:`grpo_plus.process.batch_process_advantages`)."""
+        outcome = [i for i, lvl in enumerate(self._levels) if lvl == "outcome"]
+        advantages, metrics = batch_process_advantages(
+            record, penalties, beta, weighted_rewards(record["rewards"], self.reward_weights, outcome), num_generations,
+            self.scale_rewards, self.process_credit,
+        )  # fmt: skip
+        for name, value in metrics.items():
+            self._metrics[mode][name].append(value)
         if mode == "train" and self.accelerator.is_main_process:
-            self.separator_monitor.update(guards["steps/per_completion"], guards["steps/no_separator_frac"])
-        if values.numel():
-            metrics["advantages/mean"].append(values.mean().item())
-            metrics["advantages/std"].append(values.std().item() if values.numel() > 1 else 0.0)
-            metrics["advantages/min"].append(values.min().item())
-            metrics["advantages/max"].append(values.max().item())
+            self.separator_monitor.update(metrics["steps/per_completion"], metrics["steps/no_separator_frac"])
+        self._replace_logged_advantages(advantages.sum(1) / torch.tensor(record["tokens"]).clamp(min=1))
+        return advantages
 
     def _replace_logged_advantages(self, advantages: torch.Tensor) -> None:
         """TRL logged its own per-completion advantages for the completions table; show ours instead."""
@@ -456,29 +439,6 @@ class GRPOPlusTrainer(GRPOTrainer):
         self._update_kl_controller(kl.detach(), mask, mode, in_reward=False)
 
     # ----------------------------------------------------------------------------------------------- resume
-    def _extra_state(self) -> dict:
-        """grpo_plus state that a checkpoint must carry for an exact resume (saved per process)."""
-        state = {
-            "separator_monitor": self.separator_monitor.state_dict(),
-            "cov_generator": self._cov_generator.get_state(),
-            "kl_window": self._kl_window.clone(),
-        }
-        if self.kl_controller is not None:
-            state["kl_controller"] = self.kl_controller.state_dict()
-        if self.dynamic_sampler is not None:
-            state["dynamic_sampling"] = self.dynamic_sampler.state_dict()
-        return state
-
-    def _load_extra_state(self, state: dict) -> None:
-        self.separator_monitor.load_state_dict(state["separator_monitor"])
-        self._cov_generator.set_state(state["cov_generator"])
-        self._kl_window = state["kl_window"].clone()
-        if self.kl_controller is not None and "kl_controller" in state:
-            self.kl_controller.load_state_dict(state["kl_controller"])
-            self.beta = self.kl_controller.beta
-        if self.dynamic_sampler is not None and "dynamic_sampling" in state:
-            self.dynamic_sampler.load_state_dict(state["dynamic_sampling"])
-
     def _save_checkpoint(self, model, trial):
         super()._save_checkpoint(model, trial)
         save_generation_state(self, checkpoint_dir(self, trial))

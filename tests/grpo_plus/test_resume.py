@@ -14,7 +14,7 @@ import torch
 from transformers import TrainerCallback
 
 from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
-from grpo_plus.resume import STATE_FILE, load_generation_state, save_generation_state
+from grpo_plus.resume import STATE_FILE, extra_state, load_generation_state, save_generation_state
 
 MAX_STEPS = 3
 
@@ -91,7 +91,7 @@ def final_state(trainer) -> SimpleNamespace:
         python_rng=random.getstate(),
         losses=losses(trainer),
         global_step=trainer.state.global_step,
-        extra=trainer._extra_state(),
+        extra=extra_state(trainer),
     )
 
 
