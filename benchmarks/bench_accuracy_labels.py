@@ -40,7 +40,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from benchmarks.accuracy_data import DEFAULT_OUT, STYLES  # noqa: E402
 from benchmarks.bench_rewards import _timed_cpu  # noqa: E402
-from benchmarks.common import format_table, machine_line, make_row, note_row, paired_ratios  # noqa: E402
+from benchmarks.common import make_row, note_row, paired_ratios  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -250,13 +250,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     rows = run(quick=args.quick, data=args.data)
-    table = logging.getLogger("benchmarks.table")
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    table.addHandler(handler)
-    table.propagate = False
-    table.setLevel(logging.INFO)
-    table.info("Machine: %s\n\n%s", machine_line(), format_table(rows))
+    from benchmarks.run import emit_table
+
+    emit_table(rows, "python -m benchmarks.bench_accuracy_labels" + (" --quick" if args.quick else ""))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ from fractions import Fraction
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from benchmarks.common import format_table, machine_line, make_row, note_row, paired_ratios  # noqa: E402
+from benchmarks.common import make_row, note_row, paired_ratios  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -313,13 +313,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     rows = run(quick=args.quick)
-    table = logging.getLogger("benchmarks.table")
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    table.addHandler(handler)
-    table.propagate = False
-    table.setLevel(logging.INFO)
-    table.info("Machine: %s\n\n%s", machine_line(), format_table(rows))
+    from benchmarks.run import emit_table
+
+    emit_table(rows, "python -m benchmarks.bench_rewards" + (" --quick" if args.quick else ""))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import torch

@@ -17,7 +17,7 @@ from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
 from grpo_plus.config import LOSS_TYPES
 from grpo_plus.loss_terms import RATIO_GRADIENT
 
-from .test_trainer import fixed_batch, length_reward
+from .test_trainer import fixed_batch, length_reward, loss_and_grads
 
 
 def one_step(steps, **kwargs):
@@ -35,15 +35,6 @@ def build(mode, model_dir, dataset, trainer_args, **overrides):
     )
     funcs = [one_step, length_reward] if mode == "process" else [length_reward]
     return GRPOPlusTrainer(model=model_dir, reward_funcs=funcs, args=args, train_dataset=dataset)
-
-
-def loss_and_grads(trainer, inputs):
-    trainer.model.train()
-    trainer.model.zero_grad()
-    trainer.current_gradient_accumulation_steps = 2
-    loss = trainer.compute_loss(trainer.model, {k: v.clone() for k, v in inputs.items()})
-    loss.backward()
-    return loss.detach(), {n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None}
 
 
 OPTIONS = (
