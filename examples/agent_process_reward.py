@@ -95,7 +95,8 @@ def make_tasks(n: int, seed: int = 0, high: int = 5) -> Dataset:
     rows = []
     for _ in range(n):
         a, b = rng.randint(1, high), rng.randint(1, high)
-        rows.append({"prompt": [{"role": "user", "content": QUESTION.format(a=a, b=b)}], "a": a, "b": b, "answer": a + b})
+        prompt = [{"role": "user", "content": QUESTION.format(a=a, b=b)}]
+        rows.append({"prompt": prompt, "a": a, "b": b, "answer": a + b})
     return Dataset.from_list(rows)
 
 
@@ -195,7 +196,7 @@ def main(argv: list[str] | None = None) -> GRPOPlusTrainer:
             "rewards/CalculatorEnv.turns/mean", "rewards/correct_answer/mean", "reward")
     for entry in trainer.state.log_history:
         if "steps/per_completion" in entry:
-            shown = {k: round(entry[k], 4) for k in keys if isinstance(entry.get(k), float) and not math.isnan(entry[k])}
+            shown = {k: round(v, 4) for k in keys if isinstance(v := entry.get(k), float) and not math.isnan(v)}
             logger.info("step %d: %s", entry["step"], json.dumps(shown))
     logger.info("done: %d steps in process mode; model in %s", trainer.state.global_step, training_args.output_dir)
     return trainer

@@ -7,7 +7,7 @@ step j ends at the last token of turn j. The expected advantages are computed he
 definitions (group normalisation of all turn rewards of a group, DeepSeekMath arXiv 2402.03300 §4.1.3 for the sum
 form, Cheng et al. arXiv 2504.15275 for the min form), independently of grpo_plus.advantages:
 
-    r̃_ij = (r_ij − mean(R_g)) / (std(R_g) + 1e-4)        R_g: every graded turn reward of the group, std Bessel-corrected
+    r̃_ij = (r_ij − mean(R_g)) / (std(R_g) + 1e-4)   R_g: all graded turn rewards of the group, std Bessel-corrected
     A_it = Σ_{j: end_ij ≥ t} r̃_ij   (sum)      A_it = min_{j: end_ij ≥ t} r̃_ij   (min)      on model tokens
     A_it = 0                                                                          on tool-response tokens
 """
@@ -76,7 +76,7 @@ def expected_advantages(turn_rewards, spans, masks, num_generations, credit):
         for t in range(len(masks[i])):
             if masks[i][t] == 0:
                 continue
-            ahead = [normalised[i][j] for j, (_, end) in enumerate(spans[i]) if end >= t and normalised[i][j] is not None]
+            ahead = [r for r, (_, end) in zip(normalised[i], spans[i]) if end >= t and r is not None]
             if ahead:
                 out[i, t] = sum(ahead) if credit == "sum" else min(ahead)
     return out
