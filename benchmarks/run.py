@@ -2,7 +2,9 @@
 
     python -m benchmarks.run [--quick] [--only NAME ...]
 
-NAME is a module's short name (``trainer``, ``rewards``, ``steps``, ``accuracy_labels``). Each module exposes ``run(quick) -> list[dict]``
+NAME is a module's short name (``trainer``, ``rewards``, ``steps``, ``accuracy_labels``), or an experiment that runs
+only when named with ``--only`` (``process_vs_outcome``: :mod:`benchmarks.process_vs_outcome`, about half an hour).
+Each module exposes ``run(quick) -> list[dict]``
 (rows as in :mod:`benchmarks.common`); a module that does not exist yet, or fails, becomes a note row so the table
 is still printed. The table goes to stdout, progress to stderr.
 """
@@ -29,11 +31,12 @@ logger = logging.getLogger(__name__)
 table_logger = logging.getLogger("benchmarks.table")
 
 MODULES = ("trainer", "rewards", "steps", "accuracy_labels")
+EXPERIMENTS = ("process_vs_outcome",)  # benchmarks/<name>.py, run only with --only
 
 
 def run_module(name: str, quick: bool) -> list[dict]:
     """The rows of ``benchmarks.bench_<name>``; a note row when it is missing or raises."""
-    module_name = f"benchmarks.bench_{name}"
+    module_name = f"benchmarks.{name}" if name in EXPERIMENTS else f"benchmarks.bench_{name}"
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -67,7 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the grpo_plus benchmarks and print one markdown table.")
     parser.add_argument("--quick", action="store_true", help="few steps and 1–2 repeats: a smoke run")
     parser.add_argument(
-        "--only", nargs="+", choices=MODULES, metavar="NAME", help=f"run only these: {', '.join(MODULES)}"
+        "--only",
+        nargs="+",
+        choices=MODULES + EXPERIMENTS,
+        metavar="NAME",
+        help=f"run only these: {', '.join(MODULES + EXPERIMENTS)} (the last only when named)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)

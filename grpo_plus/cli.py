@@ -27,6 +27,8 @@ from typing import Any
 
 from trl import ScriptArguments
 
+from grpo_plus.demo import TASKS as DEMO_TASKS
+
 logger = logging.getLogger(__name__)
 
 PROG = "grpo-plus"
@@ -105,6 +107,16 @@ class DatasetArguments(ScriptArguments):
             "TRL 1.16 does not truncate prompts. LLaMA-Factory's cutoff_len sets it."
         },
     )
+    demo_task: str = field(
+        default="arithmetic",
+        metadata={
+            "help": "Without model_name_or_path and dataset_name, `grpo-plus train` runs an embedded offline demo: "
+            "'arithmetic' (one-step sums, configs/demo.yaml) or 'multistep' (chains of 2-4 dependent operations "
+            "with a reference solution per problem and a greedy held-out evaluation, for outcome vs process "
+            "rewards: configs/demo_steps_outcome.yaml, configs/demo_steps_process.yaml).",
+            "choices": list(DEMO_TASKS),
+        },
+    )
 
     def __post_init__(self):
         if isinstance(self.solution_column, str) and self.solution_column.strip().lower() in ("", "none", "null"):
@@ -122,6 +134,10 @@ class DatasetArguments(ScriptArguments):
             check_template_name(self.template)
         if self.max_prompt_length is not None and self.max_prompt_length < 1:
             raise ValueError(f"max_prompt_length={self.max_prompt_length!r} is not valid; it must be a positive number")
+        if self.demo_task not in DEMO_TASKS:
+            raise ValueError(
+                f"demo_task={self.demo_task!r} is not valid; choose one of: {', '.join(map(repr, DEMO_TASKS))}"
+            )
 
 
 # ------------------------------------------------------------------------------------------------------------- parser
@@ -531,13 +547,17 @@ def run_training(training_args, model_args, data_args) -> dict:
 
 def _demo_overrides(training_args, model_args, data_args, explicit: set[str]) -> dict[str, Any]:
     config_fields = {f.name for f in dataclasses.fields(type(training_args))}
-    others = sorted(explicit - config_fields)
+    others = sorted(explicit - config_fields - {"demo_task"})
     if others:
         raise ConfigError(
             f"model_name_or_path is not set, so `{PROG} train` runs the embedded offline demo, which takes only "
-            f"GRPOPlusConfig fields; these are model/dataset fields: {others}. Set model_name_or_path to train a model"
+            f"GRPOPlusConfig fields and demo_task; these are model/dataset fields: {others}. Set model_name_or_path "
+            "to train a model"
         )
-    return {name: getattr(training_args, name) for name in sorted(explicit)}
+    overrides = {name: getattr(training_args, name) for name in sorted(explicit & config_fields)}
+    if "demo_task" in explicit:
+        overrides["task"] = data_args.demo_task
+    return overrides
 
 
 def run_demo(**overrides) -> dict:
@@ -557,7 +577,7 @@ _SUMMARY_LABELS = {
     "warm_start_s": "warm start (s)",
     "grpo_s": "GRPO training (s)",
 }
-_SUMMARY_SKIP = ("main_process", "reward_first", "reward_last", "accuracy_gain")
+_SUMMARY_SKIP = ("main_process", "reward_first", "reward_last", "accuracy_gain", "eval_curve")
 
 
 def _format_summary(summary: dict) -> str:

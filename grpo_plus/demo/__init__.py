@@ -4,5 +4,10 @@
 - :mod:`grpo_plus.demo.data`: seeded single-digit arithmetic problems (``prompt`` / ``solution`` columns);
 - :mod:`grpo_plus.demo.warmstart`: the cached supervised warm start (a sloppy teacher's worked examples);
 - :mod:`grpo_plus.demo.run`: :func:`~grpo_plus.demo.run.run_demo`, GRPO from the warm start with the registry's
-  ``accuracy`` and ``format`` rewards, returning a before/after summary.
+  ``accuracy`` and ``format`` rewards, returning a before/after summary;
+- :mod:`grpo_plus.demo.multistep`: the ``multistep`` task, chains of 2–4 dependent operations with a reference
+  solution per problem (for process rewards) and its warm start; :mod:`grpo_plus.demo.evaluation`: greedy held-out
+  evaluation (accuracy, steps per completion, tokens per step).
 """
+
+TASKS = ("arithmetic", "multistep")  # the demo tasks run_demo(task=...) and `grpo-plus train --demo_task` know

@@ -11,6 +11,10 @@
    (and format) reward over the first and the last 10 % of the logged steps, the wall time and the paths.
 
 Any training argument can be overridden by keyword (``run_demo(max_steps=50, learning_rate=5e-5)``).
+
+``run_demo(task="multistep")`` runs the same recipe on another :class:`DemoTask`: the multi-step chains of
+:mod:`grpo_plus.demo.multistep`, rewarded by the config's ``reward_funcs`` (outcome or process mode), with a greedy
+held-out evaluation before, during and after training (:mod:`grpo_plus.demo.evaluation`) in the summary.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,7 @@ from transformers.trainer_callback import ProgressCallback
 
 from grpo_plus import GRPOPlusConfig as DemoConfig
 from grpo_plus import GRPOPlusTrainer as DemoTrainer
+from grpo_plus.demo import TASKS
 from grpo_plus.demo.data import build_dataset
 from grpo_plus.demo.warmstart import WarmStartConfig, ensure_warm_start, torch_threads
 from grpo_plus.plotting import PlotMetricsCallback
@@ -62,11 +68,50 @@ DEFAULT_ARGS: dict[str, Any] = dict(
 )
 
 
-def reward_functions() -> list:
+def reward_functions(names: Sequence[str] = REWARDS) -> list:
     """The demo's rewards, from the registry."""
     from rewards import get_reward
 
-    return [get_reward(name) for name in REWARDS]
+    return [get_reward(name) for name in names]
+
+
+@dataclass(frozen=True)
+class DemoTask:
+    """What a demo trains on and how it is judged.
+
+    ``dataset(num_prompts, seed, warm_start)`` builds the training prompts; ``rewards`` are fixed registry names, or
+    None to train on the config's ``reward_funcs``; ``evaluation(warm_start, args)``, if given, returns the held-out
+    evaluation callback whose ``summary()`` joins the run's summary.
+    """
+
+    name: str
+    default_args: Mapping[str, Any]
+    warm_start: WarmStartConfig
+    dataset: Callable[[int, int, WarmStartConfig], Any]
+    rewards: tuple[str, ...] | None = REWARDS
+    evaluation: Callable[[WarmStartConfig, Any], Any] | None = None
+    output_dir: str = DEFAULT_OUTPUT_DIR
+
+
+ARITHMETIC = DemoTask(
+    name="arithmetic",
+    default_args=DEFAULT_ARGS,
+    warm_start=WarmStartConfig(),
+    dataset=lambda n, seed, warm_start: build_dataset(
+        n=n, seed=seed, ops=warm_start.ops, max_operand=warm_start.max_operand
+    ),
+)
+
+
+def demo_task(name: str) -> DemoTask:
+    """The demo task called ``name`` (one of :data:`grpo_plus.demo.TASKS`)."""
+    if name == "arithmetic":
+        return ARITHMETIC
+    if name == "multistep":
+        from grpo_plus.demo.multistep_run import TASK
+
+        return TASK
+    raise ValueError(f"demo task {name!r} is not valid; choose one of {list(TASKS)}")
 
 
 def window_means(log_history: Sequence[dict], key: str, fraction: float = 0.1) -> tuple[float, float] | None:
@@ -104,8 +149,9 @@ def summarize(log_history: Sequence[dict], fraction: float = 0.1) -> dict[str, A
 
 
 def run_demo(
-    output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR,
+    output_dir: str | os.PathLike | None = None,
     *,
+    task: str | DemoTask = "arithmetic",
     num_prompts: int = 4096,
     warm_start: WarmStartConfig | None = None,
     cache_root: str | os.PathLike | None = None,
@@ -114,14 +160,17 @@ def run_demo(
 ) -> dict[str, Any]:
     """Run the demo and return its summary (also written to ``output_dir/demo_summary.json``).
 
-    ``overrides`` are training arguments (fields of the trainer's config) that replace the demo's defaults.
-    ``num_threads`` is the torch thread count during the run (restored after; None keeps the current one): one
-    thread is fastest for this tiny model and by far the fastest when other processes compete for the cores.
+    ``task`` is a :class:`DemoTask` or its name (:data:`grpo_plus.demo.TASKS`); ``output_dir`` defaults to the
+    task's (``grpo-plus-demo`` for the one-step demo); ``warm_start`` replaces the task's
+    warm-start config. ``overrides`` are training arguments (fields of the trainer's config) that replace the task's
+    defaults. ``num_threads`` is the torch thread count during the run (restored after; None keeps the current one):
+    one thread is fastest for this tiny model and by far the fastest when other processes compete for the cores.
     """
     start = time.perf_counter()
-    output_dir = Path(output_dir)
-    warm_start = warm_start if warm_start is not None else WarmStartConfig()
-    args = DemoConfig(**{**DEFAULT_ARGS, "output_dir": str(output_dir), **overrides})
+    task = demo_task(task) if isinstance(task, str) else task
+    output_dir = Path(output_dir if output_dir is not None else task.output_dir)
+    warm_start = warm_start if warm_start is not None else task.warm_start
+    args = DemoConfig(**{**task.default_args, "output_dir": str(output_dir), **overrides})
     with torch_threads(num_threads), warnings.catch_warnings():
         # TRL 1.16 calls transformers' deprecated alias; the user of the demo can do nothing about it
         warnings.filterwarnings("ignore", message=r".*is_gradient_checkpointing.* is deprecated", category=FutureWarning)
@@ -129,15 +178,14 @@ def run_demo(
             warm_start, cache_root=cache_root, num_threads=num_threads, progress=not args.disable_tqdm
         )
         warm_start_seconds = time.perf_counter() - start
-        dataset = build_dataset(
-            n=num_prompts, seed=args.seed + 1, ops=warm_start.ops, max_operand=warm_start.max_operand
-        )
+        dataset = task.dataset(num_prompts, args.seed + 1, warm_start)
+        held_out = task.evaluation(warm_start, args) if task.evaluation is not None else None
         trainer = DemoTrainer(
             model=model_dir,
-            reward_funcs=reward_functions(),
+            reward_funcs=reward_functions(task.rewards) if task.rewards is not None else None,
             args=args,
             train_dataset=dataset,
-            callbacks=[PlotMetricsCallback()],
+            callbacks=[PlotMetricsCallback(), *([held_out] if held_out is not None else [])],
         )
         if trainer.pop_callback(ProgressCallback) is not None:
             trainer.add_callback(RewardProgressCallback)
@@ -145,7 +193,9 @@ def run_demo(
         trainer.train()
         train_seconds = time.perf_counter() - train_start
         trainer.save_model(str(output_dir))
-    summary = summarize(trainer.state.log_history)
+    summary = {"task": task.name, **summarize(trainer.state.log_history)}
+    if held_out is not None:
+        summary.update(held_out.summary())
     summary.update(
         steps=trainer.state.global_step,
         warm_start_s=round(warm_start_seconds, 1),
@@ -165,4 +215,13 @@ def run_demo(
         summary.get("format_after", float("nan")),
         summary["wall_time_s"],
     )
+    if held_out is not None:
+        logger.info(
+            "demo: held-out accuracy %.3f -> %.3f (greedy, %d problems), steps per completion %.2f -> %.2f",
+            summary["eval_accuracy_before"],
+            summary["eval_accuracy_after"],
+            summary["eval_problems"],
+            summary["steps_per_completion_before"],
+            summary["steps_per_completion_after"],
+        )
     return summary

@@ -10,8 +10,11 @@ answers, can raise it well above the teacher's. A model under-trained on clean e
 but where it lands depends on exactly when training stops; this one is trained to convergence and lands reliably.
 
 The checkpoint (model ≈ 1.4 MB, tokenizer, ``warm_start.json``) is cached under
-``<cache root>/demo-<key>``, where the key hashes the :class:`WarmStartConfig`, the source of the modules that build
-it and the torch / transformers / tokenizers versions, so a change to any of them builds a fresh one.
+``<cache root>/<prefix>-<key>``, where the key hashes the :class:`WarmStartConfig` (its class and fields), the source
+of the modules that build it and the torch / transformers / tokenizers versions, so a change to any of them builds a
+fresh one. Another task reuses all of this by subclassing :class:`WarmStartConfig` and overriding what the teacher
+writes (:meth:`~WarmStartConfig.examples`), the tokenizer corpus, the modules hashed into the key and the prefix
+(:mod:`grpo_plus.demo.multistep` does).
 The cache root is ``$GRPO_PLUS_CACHE``, else ``$XDG_CACHE_HOME/grpo_plus``, else ``~/.cache/grpo_plus``.
 """
 
@@ -30,6 +33,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import ClassVar
 
 from grpo_plus.demo import data, tiny
 
@@ -40,7 +45,12 @@ INFO_FILENAME = "warm_start.json"
 
 @dataclass(frozen=True)
 class WarmStartConfig:
-    """Everything that determines the warm-start checkpoint (part of its cache key)."""
+    """Everything that determines the warm-start checkpoint (part of its cache key).
+
+    The methods say what the sloppy teacher writes; a subclass (a frozen dataclass) overrides them for another task.
+    """
+
+    cache_prefix: ClassVar[str] = "demo"
 
     seed: int = 0
     steps: int = 400
@@ -66,6 +76,19 @@ class WarmStartConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"WarmStartConfig.{name} must be >= 1, got {getattr(self, name)!r}")
 
+    def examples(self, rng: random.Random, n: int) -> list[tuple[str, str]]:
+        """``n`` (prompt, teacher completion) pairs drawn from ``rng``: the problems first, then their completions."""
+        problems = [data.sample_problem(rng, self.ops, self.max_operand) for _ in range(n)]
+        return [(p.prompt, sloppy_completion(p, rng, self)) for p in problems]
+
+    def tokenizer_corpus(self) -> list[str]:
+        """Texts the demo tokenizer's merges are trained on."""
+        return data.tokenizer_corpus()
+
+    def source_modules(self) -> tuple[ModuleType, ...]:
+        """Modules whose source is part of the cache key (besides this one)."""
+        return (data, tiny)
+
 
 def default_cache_root() -> Path:
     if os.environ.get("GRPO_PLUS_CACHE"):
@@ -82,9 +105,10 @@ def cache_key(config: WarmStartConfig) -> str:
 
     digest = hashlib.sha256()
     digest.update(json.dumps(dataclasses.asdict(config), sort_keys=True).encode())
+    digest.update(f"{type(config).__module__}.{type(config).__qualname__}".encode())
     for version in (torch.__version__, transformers.__version__, tokenizers.__version__):
         digest.update(version.encode())
-    for module in (data, tiny):
+    for module in config.source_modules():
         digest.update(Path(module.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:12]
@@ -111,7 +135,7 @@ def torch_threads(num_threads: int | None) -> Iterator[None]:
 def build_tokenizer(config: WarmStartConfig = WarmStartConfig()):
     """The demo tokenizer: byte-level BPE with one token per digit and the four answer tags as single tokens."""
     return tiny.build_bpe_tokenizer(
-        data.tokenizer_corpus(), vocab_size=config.vocab_size, split_digits=True, extra_tokens=data.TAGS
+        config.tokenizer_corpus(), vocab_size=config.vocab_size, split_digits=True, extra_tokens=data.TAGS
     )
 
 
@@ -170,8 +194,7 @@ def train_warm_start(config: WarmStartConfig = WarmStartConfig(), progress: bool
     model.train()
     loss = torch.tensor(float("nan"))
     for step in tqdm(range(config.steps), desc="warm start (SFT)", disable=not progress, dynamic_ncols=True):
-        problems = [data.sample_problem(rng, config.ops, config.max_operand) for _ in range(config.batch_size)]
-        input_ids, mask, labels = _batch(tokenizer, [(p.prompt, sloppy_completion(p, rng, config)) for p in problems])
+        input_ids, mask, labels = _batch(tokenizer, config.examples(rng, config.batch_size))
         loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
         loss.backward()
         optimizer.step()
@@ -224,7 +247,7 @@ def ensure_warm_start(
     checkpoint (the first rename wins; a loser discards its copy).
     """
     root = Path(cache_root) if cache_root is not None else default_cache_root()
-    target = root / f"demo-{cache_key(config)}"
+    target = root / f"{config.cache_prefix}-{cache_key(config)}"
     if rebuild and target.exists():
         shutil.rmtree(target)
     if (target / INFO_FILENAME).exists():

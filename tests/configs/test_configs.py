@@ -12,7 +12,10 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 ALL_YAML = sorted(p for p in CONFIGS.rglob("*") if p.suffix in (".yaml", ".yml"))
 ACCELERATE = [p for p in ALL_YAML if "accelerate" in p.relative_to(CONFIGS).parts]
 DEMO = CONFIGS / "demo.yaml"
-RUNS = [p for p in ALL_YAML if p not in ACCELERATE and p != DEMO]
+STEPS_OUTCOME, STEPS_PROCESS = CONFIGS / "demo_steps_outcome.yaml", CONFIGS / "demo_steps_process.yaml"
+DEMOS = (DEMO, STEPS_OUTCOME, STEPS_PROCESS)  # no model: the CLI runs an embedded demo
+RUNS = [p for p in ALL_YAML if p not in ACCELERATE and p not in DEMOS]
+REWARD_FIELDS = {"reward_mode", "reward_funcs", "reward_weights", "reward_kwargs", "process_credit"}
 
 
 def test_the_documented_configs_exist():
@@ -84,3 +87,70 @@ def test_accelerate_config_loads_in_accelerate(path):
     else:
         assert config.distributed_type.value == "MULTI_GPU"
     assert config.mixed_precision == "bf16" and config.num_processes == 8
+
+
+# ------------------------------------------------------------------------------------------ multi-step demo configs
+def test_multistep_configs_differ_only_in_the_reward_fields():
+    outcome, process = yaml.safe_load(STEPS_OUTCOME.read_text()), yaml.safe_load(STEPS_PROCESS.read_text())
+    differing = {k for k in set(outcome) | set(process) if outcome.get(k) != process.get(k)}
+    assert differing and differing <= REWARD_FIELDS, differing
+    assert outcome["reward_mode"] == "outcome" and process["reward_mode"] == "process"
+    assert set(outcome["reward_funcs"]) == {"accuracy", "format"}
+    assert set(process["reward_funcs"]) == {"reference_steps", "accuracy", "format"}
+
+
+def test_multistep_outcome_config_is_the_task_defaults():
+    from grpo_plus.demo.multistep_run import DEFAULT_ARGS, DEFAULT_OUTPUT_DIR
+
+    settings = yaml.safe_load(STEPS_OUTCOME.read_text())
+    assert settings == {"demo_task": "multistep", "output_dir": DEFAULT_OUTPUT_DIR, **DEFAULT_ARGS}
+
+
+@pytest.mark.parametrize("path", [STEPS_OUTCOME, STEPS_PROCESS], ids=lambda p: p.name)
+def test_multistep_configs_parse_into_demo_overrides(path):
+    from rewards import list_rewards
+
+    training_args, model_args, data_args, explicit = cli.parse_train_args(
+        ["--config", str(path), "--seed", "3", "--process_credit", "sum"]
+    )
+    assert model_args.model_name_or_path is None and data_args.dataset_name is None
+    assert data_args.demo_task == "multistep"
+    levels = {info.name: info.level for info in list_rewards()}
+    step_rewards = [r.__name__ for r in cli.check_rewards(training_args) if levels[r.__name__] == "step"]
+    assert bool(step_rewards) == (training_args.reward_mode == "process")
+    overrides = cli._demo_overrides(training_args, model_args, data_args, explicit)
+    assert overrides["task"] == "multistep" and overrides["seed"] == 3 and overrides["process_credit"] == "sum"
+    assert "demo_task" not in overrides and overrides["step_separator"] == "\n"
+
+
+def test_demo_task_is_validated():
+    with pytest.raises(ValueError, match="demo_task='chess' is not valid; choose one of: 'arithmetic', 'multistep'"):
+        cli.DatasetArguments(demo_task="chess")
+
+
+@pytest.mark.parametrize("path", [STEPS_OUTCOME, STEPS_PROCESS], ids=lambda p: p.name)
+def test_shortened_multistep_run_writes_the_summary(path, tmp_path, monkeypatch, capsys):
+    """`grpo-plus train --config FILE` with a few overrides, on a 3-step warm start instead of the real one."""
+    import dataclasses
+    import json
+
+    from grpo_plus.demo import multistep_run
+
+    monkeypatch.setenv("GRPO_PLUS_CACHE", str(tmp_path / "cache"))
+    tiny_warm_start = dataclasses.replace(multistep_run.TASK.warm_start, steps=3)
+    tiny = dataclasses.replace(multistep_run.TASK, warm_start=tiny_warm_start)
+    monkeypatch.setattr(multistep_run, "TASK", tiny)
+    out = tmp_path / "run"
+    code = cli.main([
+        "train", "--config", str(path), "--seed", "1", "--output_dir", str(out), "--max_steps", "2",
+        "--per_device_train_batch_size", "8", "--num_generations", "4", "--max_completion_length", "12",
+        "--disable_tqdm", "true",
+    ])
+    assert code == 0
+    summary = json.loads((out / "demo_summary.json").read_text())
+    for key in ("eval_accuracy_before", "eval_accuracy_after", "steps_per_completion_before",
+                "steps_per_completion_after", "tokens_per_step_before", "tokens_per_step_after"):
+        assert isinstance(summary[key], float), key
+    assert summary["steps"] == 2 and summary["task"] == "multistep" and summary["wall_time_s"] > 0
+    printed = capsys.readouterr().out
+    assert "eval accuracy before:" in printed and "eval curve" not in printed

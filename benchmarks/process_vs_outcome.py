@@ -1,0 +1,464 @@
+"""Does process supervision help? Outcome vs process (sum and min credit) GRPO on the multi-step demo, over seeds.
+
+    python -m benchmarks.run --only process_vs_outcome      # the experiment (10-20 min on 2 cores)
+    python -m benchmarks.process_vs_outcome [--runs_dir D]  # the same, standalone (runs kept in D)
+
+PROTOCOL (pre-registered; written and committed before any run of the experiment)
+----------------------------------------------------------------------------------
+Question. On the multi-step demo task, does process-mode GRPO (the rule-based step reward ``reference_steps`` beside
+the outcome rewards) reach a higher held-out accuracy than outcome-mode GRPO at the same step budget, without the
+policy dropping steps; and which ``process_credit`` ("sum", DeepSeekMath §4.1.3, arXiv 2402.03300; or "min", Cheng et
+al. 2025, arXiv 2504.15275) should be the default?
+
+Task. ``grpo_plus.demo.multistep``: chains of 2-4 dependent operations (+, -, *; operands 1-9; values 0-50), one step
+per line. Warm start: ``MultiStepWarmStart()`` (cached; the same checkpoint for every run): a 496k-parameter Qwen2
+fitted for 1,500 steps to a teacher that misreads the operand of an intermediate step (b + 1) with probability 0.6
+(+, -) or 0.75 (*) and always computes exactly. Held-out set: ``eval_chains()``, 256 distinct problems from seed
+10000, excluded from every training set.
+
+Arms. Each run is ``grpo-plus train --config FILE --seed N --output_dir D`` (see ``run_command``):
+- outcome: configs/demo_steps_outcome.yaml (reward_mode outcome; rewards accuracy, format);
+- process-sum: configs/demo_steps_process.yaml --process_credit sum (reward_mode process; reference_steps, accuracy,
+  format, reward_weights 1, 1, 1; the outcome rewards add their own outcome advantage to every token);
+- process-min: configs/demo_steps_process.yaml --process_credit min.
+The two configs differ only in the reward fields (a test checks it). Shared hyperparameters, as in the configs and
+TRL 1.16's defaults: 100 optimizer steps; 64 completions per step (8 prompts x 8 generations); learning rate 1e-4,
+constant; AdamW (betas 0.9/0.999, no weight decay), gradient clipping 1.0; loss_type "dapo", epsilon 0.2, one
+iteration per batch; scale_rewards "group"; beta 0 (no KL term); temperature 1.0; max_completion_length 48;
+step_separator "\n"; float32 on the CPU, one torch thread per run.
+
+Seeds and budget. Seeds 0, 1, 2, 3, 4 for every arm (the seed sets the order of the training prompts and the
+sampling; the warm start and the held-out set are the same for all runs): 15 runs of 100 steps, at most 2 at a time.
+No run is dropped, repeated or extended; a run that fails is reported as failed.
+
+Evaluation. Greedy decoding (at most 48 new tokens) of the 256 held-out prompts at step 0 and every 10 steps, graded
+by the registry's ``accuracy``; on the same completions, steps per completion (the trainer's split at "\n") and
+tokens per step. Primary metric: held-out accuracy after the last step, mean over the 5 seeds of an arm (reported
+with its std, the per-seed values and the paired difference to outcome at the same seed). Secondary metric: the mean
+held-out accuracy over the 10 evaluations after step 0 (learning speed: area under the curve).
+
+Decision rule for the ``process_credit`` default. A process arm is healthy if its mean steps per completion at the end
+is at least 0.9 x its mean at the start (no separator avoidance). The default is the healthy process arm with the
+higher primary metric when sum and min differ by at least 2 standard errors of the difference of their means
+(Welch: sqrt(s_sum²/5 + s_min²/5)); otherwise the same test on the secondary metric decides; a tie on both gives "min"
+(PURE's evidence; it is bounded by the worst step). If only one arm is healthy, it is the default; if neither is, the
+evidence gives no default. The goal of issue 12 is met when the chosen arm's primary metric is at least 0.05 above
+outcome's (means over seeds) and its mean steps per completion at the end is no more than 0.05 below its start.
+
+Pilots (before this protocol was frozen; none of their runs is part of the results). They fixed the task, not the
+hyperparameters (those are the one-step demo's: learning rate 1e-4, 64 completions, temperature 1, beta 0):
+1. A teacher that wrote wrong results (result + 1) at intermediate steps, values up to 99, rates 0.3/0.3/0.6
+   (+, -, *): outcome and process-min with learning rate 3e-4 both fell from 0.39 to about 0.10 held-out accuracy in
+   100 steps; with 1e-4 and 3e-5 (outcome only, 60 steps) 0.39 -> 0.40 and 0.45: the tiny model could not compute
+   two-digit results reliably (its final steps, never slipped by the teacher, were right 47-64 % of the time).
+2. Values up to 50, same teacher: arithmetic right, but outcome and process-min both reached 0.94 within 20 steps
+   (the greedy answer flips as soon as the right value is more likely than the slip): no room to compare.
+3. Values up to 50, result slips at rates 0.6/0.6/0.75: the model's arithmetic degraded again (final steps right
+   40-71 %); outcome 0.12 -> 0.36, process-min 0.12 -> 0.40 after 100 steps, one seed each.
+4. The task as frozen (operand misreads, exact arithmetic): outcome 0.12 -> 0.89 and process-min 0.12 -> 0.91 after
+   100 steps, seed 0, both near their plateau from step 60-80 on (wall time about 50 s each, 2 in parallel, idle
+   machine; 157 s under a load average of 4-5). This is why the secondary metric (learning speed) is pre-registered.
+   Process-sum was not piloted beyond the 4-step smoke run of ``--quick``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import REPO_ROOT, machine_line, make_row, note_row
+
+logger = logging.getLogger(__name__)
+
+CONFIGS = REPO_ROOT / "configs"
+RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+RESULTS_JSON = RESULTS_DIR / "process_vs_outcome.json"
+RESULTS_MD = RESULTS_DIR / "process_vs_outcome.md"
+RESULTS_PNG = RESULTS_DIR / "process_vs_outcome.png"
+RUNS_DIR = REPO_ROOT / "outputs" / "process_vs_outcome"  # every run's output_dir (git-ignored)
+SEEDS = (0, 1, 2, 3, 4)
+PARALLEL = 2
+GOAL = 0.05  # process mode must beat outcome mode by this much (mean held-out accuracy)
+HEALTHY_STEPS = 0.9  # a healthy arm keeps >= this fraction of its steps per completion (mean over seeds)
+NO_FALL = 0.05  # "no fall in steps per completion": the mean at the end >= the mean at the start minus this
+SUMMARY = "demo_summary.json"
+
+
+@dataclass(frozen=True)
+class Arm:
+    name: str
+    config: Path
+    flags: tuple[str, ...] = ()
+
+
+ARMS = (
+    Arm("outcome", CONFIGS / "demo_steps_outcome.yaml"),
+    Arm("process-sum", CONFIGS / "demo_steps_process.yaml", ("--process_credit", "sum")),
+    Arm("process-min", CONFIGS / "demo_steps_process.yaml", ("--process_credit", "min")),
+)
+QUICK_FLAGS = ("--max_steps", "4", "--per_device_train_batch_size", "16")
+
+
+# ---------------------------------------------------------------------------------------------------- running
+def run_command(arm: Arm, seed: int, output_dir: Path, extra: Sequence[str] = ()) -> list[str]:
+    """The ``grpo-plus train`` command of one run (what a user types, through ``python -m grpo_plus.cli``)."""
+    return [
+        sys.executable, "-m", "grpo_plus.cli", "train", "--config", str(arm.config), "--seed", str(seed),
+        *arm.flags, "--output_dir", str(output_dir), "--disable_tqdm", "true", *extra,
+    ]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        env.setdefault(name, "1")
+    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def run_one(arm: Arm, seed: int, runs_dir: Path, extra: Sequence[str] = (), reuse: bool = True) -> dict[str, Any]:
+    """Train one arm with one seed (or reuse its summary) and return the summary with the arm, seed and log history."""
+    output_dir = runs_dir / f"{arm.name}-seed{seed}"
+    summary_path = output_dir / SUMMARY
+    if not (reuse and summary_path.is_file()):
+        output_dir.mkdir(parents=True, exist_ok=True)
+        command = run_command(arm, seed, output_dir, extra)
+        logger.info("running %s", " ".join(command[1:]))
+        load_before = os.getloadavg()[0]
+        with open(output_dir / "train.log", "w") as log:
+            proc = subprocess.run(command, cwd=REPO_ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT)
+        if proc.returncode != 0 or not summary_path.is_file():
+            tail = (output_dir / "train.log").read_text()[-3000:]
+            raise RuntimeError(f"{arm.name} seed {seed} failed (exit {proc.returncode}):\n{tail}")
+        load = {"load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
+        (output_dir / "load.json").write_text(json.dumps(load) + "\n")
+    summary = json.loads(summary_path.read_text())
+    load_path = output_dir / "load.json"
+    if load_path.is_file():
+        summary.update(json.loads(load_path.read_text()))
+    state = output_dir / "trainer_state.json"
+    history = json.loads(state.read_text())["log_history"] if state.is_file() else []
+    keep = ("rewards/accuracy/mean", "steps/per_completion", "completions/mean_length")
+    summary["train_curve"] = [
+        {"step": e["step"], **{k: e[k] for k in keep if k in e}} for e in history if "rewards/accuracy/mean" in e
+    ]
+    return {"arm": arm.name, "seed": seed, **summary}
+
+
+def prepare_warm_start() -> str:
+    """Build the multi-step warm start once, before runs start in parallel (they then all load the cached copy)."""
+    from grpo_plus.demo.multistep_run import TASK
+    from grpo_plus.demo.warmstart import ensure_warm_start
+
+    return ensure_warm_start(TASK.warm_start, num_threads=1)
+
+
+def run_all(
+    runs_dir: Path, seeds: Sequence[int] = SEEDS, extra: Sequence[str] = (), reuse: bool = True
+) -> list[dict[str, Any]]:
+    """Every arm x seed, at most :data:`PARALLEL` at a time, seed-major (both arms of a seed run side by side)."""
+    prepare_warm_start()
+    jobs = [(arm, seed) for seed in seeds for arm in ARMS]
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        futures = [pool.submit(run_one, arm, seed, runs_dir, extra, reuse) for arm, seed in jobs]
+        return [f.result() for f in futures]
+
+
+# ---------------------------------------------------------------------------------------------------- analysis
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for one value)."""
+    values = [float(v) for v in values]
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def by_arm(results: Sequence[dict]) -> dict[str, list[dict]]:
+    """Results grouped by arm (in :data:`ARMS` order), each list sorted by seed."""
+    grouped: dict[str, list[dict]] = {}
+    for arm in [a.name for a in ARMS] + sorted({r["arm"] for r in results} - {a.name for a in ARMS}):
+        rows = sorted((r for r in results if r["arm"] == arm), key=lambda r: r["seed"])
+        if rows:
+            grouped[arm] = rows
+    return grouped
+
+
+def _steps_before_after(rows: Sequence[dict]) -> tuple[float, float]:
+    return (
+        statistics.fmean(r["steps_per_completion_before"] for r in rows),
+        statistics.fmean(r["steps_per_completion_after"] for r in rows),
+    )
+
+
+def healthy(rows: Sequence[dict]) -> bool:
+    """No separator avoidance: mean steps per completion at the end >= HEALTHY_STEPS x the mean at the start."""
+    before, after = _steps_before_after(rows)
+    return after >= HEALTHY_STEPS * before
+
+
+def no_fall(rows: Sequence[dict]) -> bool:
+    """The goal's guard: mean steps per completion at the end >= the mean at the start minus NO_FALL."""
+    before, after = _steps_before_after(rows)
+    return after >= before - NO_FALL
+
+
+def decide(results: Sequence[dict]) -> dict[str, Any]:
+    """The pre-registered decision rule (see the protocol): the recommended process_credit and whether the goal is met.
+
+    Among the healthy process arms, the one with the higher mean held-out accuracy after training; if the two
+    differ by less than twice the standard error of the difference of their means (Welch), the same comparison on
+    the secondary metric (mean held-out accuracy over the evaluations after step 0); if that is a tie too, "min".
+    The goal is met when the chosen arm's mean exceeds outcome's by at least GOAL with no fall in steps per completion.
+    """
+    grouped = by_arm(results)
+    acc = {arm: [r["eval_accuracy_after"] for r in rows] for arm, rows in grouped.items()}
+    candidates = [c for c in ("sum", "min") if f"process-{c}" in grouped and healthy(grouped[f"process-{c}"])]
+    reason = ""
+    if not candidates:
+        choice, reason = None, "no process arm is healthy: no default can be chosen from this evidence"
+    elif len(candidates) == 1:
+        choice = candidates[0]
+        reason = f"only process-{choice} is healthy"
+    else:
+        choice = None
+        notes = []
+        for metric, values in (
+            ("held-out accuracy after", acc),
+            ("mean held-out accuracy over the curve", {a: [curve_mean(r) for r in g] for a, g in grouped.items()}),
+        ):
+            winner, diff, se = _welch_winner(values["process-sum"], values["process-min"])
+            notes.append(f"{metric}: sum - min = {diff:+.3f}, 2 SE = {2 * se:.3f}")
+            if winner is not None:
+                choice = winner
+                break
+        reason = "; ".join(notes)
+        if choice is None:
+            choice = "min"
+            reason += ": a tie on both, the tie-break (min)"
+        else:
+            reason += f": process-{choice} ahead"
+    out: dict[str, Any] = {"process_credit": choice, "reason": reason}
+    if choice is not None and "outcome" in acc:
+        gain = statistics.fmean(acc[f"process-{choice}"]) - statistics.fmean(acc["outcome"])
+        out["gain_over_outcome"] = gain
+        out["goal_met"] = gain >= GOAL and no_fall(grouped[f"process-{choice}"])
+    return out
+
+
+def curve_mean(run: dict) -> float:
+    """The secondary metric: mean held-out accuracy over the run's evaluations after step 0 (area under the curve)."""
+    points = [p["accuracy"] for p in run["eval_curve"] if p["step"] > 0]
+    return statistics.fmean(points) if points else float("nan")
+
+
+def _welch_winner(sums: Sequence[float], mins: Sequence[float]) -> tuple[str | None, float, float]:
+    """("sum" | "min" | None for a tie, mean difference sum - min, its standard error sqrt(s1²/n1 + s2²/n2))."""
+    (m_sum, s_sum), (m_min, s_min) = mean_std(sums), mean_std(mins)
+    se = math.sqrt(s_sum**2 / len(sums) + s_min**2 / len(mins))
+    diff = m_sum - m_min
+    if diff != 0 and abs(diff) >= 2 * se:
+        return ("sum" if diff > 0 else "min"), diff, se
+    return None, diff, se
+
+
+def _fmt(mean: float, std: float) -> str:
+    return f"{mean:.3f} ± {std:.3f}"
+
+
+def results_table(results: Sequence[dict]) -> str:
+    """The markdown table: held-out accuracy before/after (mean ± std, per seed), the paired gain over outcome (same
+    seed), the secondary metric (:func:`curve_mean`), steps per completion and tokens per step at the start and the
+    end, wall time per run."""
+    grouped = by_arm(results)
+    outcome = {r["seed"]: r["eval_accuracy_after"] for r in grouped.get("outcome", [])}
+    lines = [
+        "| arm | held-out accuracy before | after (mean ± std) | after, per seed | paired gain over outcome "
+        "| mean over the curve | steps/completion start → end | tokens/step start → end | wall time per run (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for arm, rows in grouped.items():
+        after = [r["eval_accuracy_after"] for r in rows]
+        seeds = ", ".join(f"{r['seed']}: {r['eval_accuracy_after']:.3f}" for r in rows)
+        paired = [r["eval_accuracy_after"] - outcome[r["seed"]] for r in rows if r["seed"] in outcome]
+        gain = "—" if arm == "outcome" or not paired else _fmt(*mean_std(paired))
+        cells = [
+            arm,
+            _fmt(*mean_std([r["eval_accuracy_before"] for r in rows])),
+            _fmt(*mean_std(after)),
+            seeds,
+            gain,
+            _fmt(*mean_std([curve_mean(r) for r in rows])),
+            f"{_fmt(*mean_std([r['steps_per_completion_before'] for r in rows]))} → "
+            f"{_fmt(*mean_std([r['steps_per_completion_after'] for r in rows]))}",
+            f"{_fmt(*mean_std([r['tokens_per_step_before'] for r in rows]))} → "
+            f"{_fmt(*mean_std([r['tokens_per_step_after'] for r in rows]))}",
+            f"{statistics.fmean(r['wall_time_s'] for r in rows):.0f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def decision_text(decision: dict[str, Any]) -> str:
+    if decision["process_credit"] is None:
+        return f"Decision: {decision['reason']}."
+    text = f"Decision: process_credit = {decision['process_credit']!r} ({decision['reason']})"
+    if "gain_over_outcome" in decision:
+        met = "met" if decision["goal_met"] else "NOT met"
+        text += f"; its gain over outcome is {decision['gain_over_outcome']:+.3f} (goal ≥ +{GOAL:.2f}: {met})"
+    return text + "."
+
+
+# ---------------------------------------------------------------------------------------------------- figure
+def _curve(rows: Sequence[dict], source: str, key: str) -> tuple[list[float], list[float], list[float]]:
+    """Steps, mean and std over seeds of ``key`` in each run's ``source`` curve (steps common to every run)."""
+    series = [{p["step"]: p[key] for p in r[source] if key in p} for r in rows]
+    steps = sorted(set.intersection(*(set(s) for s in series))) if series else []
+    means, stds = [], []
+    for step in steps:
+        mean, std = mean_std([s[step] for s in series])
+        means.append(mean)
+        stds.append(std)
+    return steps, means, stds
+
+
+def _smooth(values: Sequence[float], window: int) -> list[float]:
+    out = []
+    for i in range(len(values)):
+        chunk = values[max(0, i - window + 1) : i + 1]
+        out.append(sum(chunk) / len(chunk))
+    return out
+
+
+def plot_curves(results: Sequence[dict], path: Path, title: str = "") -> Path:
+    """Mean learning curves per arm with a ± std band over seeds: held-out accuracy (greedy), held-out steps per
+    completion, and the sampled training accuracy reward (moving average over 10 steps)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    grouped = by_arm(results)
+    fig = Figure(figsize=(15, 4.4))
+    FigureCanvasAgg(fig)
+    panels = (
+        ("eval_curve", "accuracy", "held-out accuracy (greedy)", 1),
+        ("eval_curve", "steps_per_completion", "held-out steps per completion", 1),
+        ("train_curve", "rewards/accuracy/mean", "training accuracy reward (sampled, 10-step mean)", 10),
+    )
+    for i, (source, key, label, window) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        for arm, rows in grouped.items():
+            steps, means, stds = _curve(rows, source, key)
+            if not steps:
+                continue
+            if window > 1:
+                means, stds = _smooth(means, window), _smooth(stds, window)
+            (line,) = ax.plot(steps, means, label=f"{arm} (n={len(rows)})")
+            ax.fill_between(
+                steps, [m - s for m, s in zip(means, stds)], [m + s for m, s in zip(means, stds)],
+                color=line.get_color(), alpha=0.18, linewidth=0,
+            )
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("optimizer step")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------- harness
+def harness_rows(results: Sequence[dict], decision: dict[str, Any]) -> list[dict]:
+    """Rows for ``benchmarks.run``'s table: held-out accuracy after training per arm (median, min–max over seeds)."""
+    rows = []
+    grouped = by_arm(results)
+    outcome = grouped.get("outcome")
+    for arm, runs in grouped.items():
+        after = [r["eval_accuracy_after"] for r in runs]
+        mean, std = mean_std(after)
+        notes = f"mean {mean:.3f} ± {std:.3f} over {len(runs)} seeds"
+        if arm == "outcome" or outcome is None:
+            rows.append(make_row(f"process_vs_outcome: {arm}, held-out accuracy after", "same arm before training",
+                                 after, "accuracy", "—", True, notes))
+            continue
+        gain = mean - statistics.fmean(r["eval_accuracy_after"] for r in outcome)
+        met = gain >= GOAL and no_fall(runs)
+        notes += f"; gain over outcome {gain:+.3f}; {'no fall' if no_fall(runs) else 'a fall'} in steps per completion"
+        rows.append(make_row(f"process_vs_outcome: {arm}, held-out accuracy after", "outcome arm, same seeds",
+                             after, "accuracy", f"≥ outcome + {GOAL:.2f}", met, notes))
+    rows.append(note_row("process_vs_outcome: decision", decision_text(decision)))
+    return rows
+
+
+def report(results: Sequence[dict], quick: bool, png: Path) -> str:
+    decision = decide(results)
+    steps = sorted({r["steps"] for r in results})
+    loads = [v for r in results for v in r.get("load_average_1min", [])]
+    load = f"{min(loads):.1f}–{max(loads):.1f}" if loads else "not recorded (reused runs)"
+    shown = png.relative_to(REPO_ROOT) if png.is_relative_to(REPO_ROOT) else png
+    text = "\n".join(
+        [
+            f"Machine: {machine_line()}; 1-minute load average at the start and end of the runs: {load}",
+            f"Process vs outcome on the multi-step demo: {len(by_arm(results))} arms x "
+            f"{len({r['seed'] for r in results})} seeds, {steps} optimizer steps per run"
+            + (" (QUICK smoke run: not the experiment)" if quick else ""),
+            "",
+            results_table(results),
+            "",
+            decision_text(decision),
+            f"Learning curves: {shown}",
+        ]
+    )
+    print(text, flush=True)  # noqa: T201  (the benchmark's table goes to stdout)
+    return text
+
+
+def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True) -> list[dict]:
+    """The experiment (``quick``: one seed, a few steps, results in a temporary folder; a smoke test only)."""
+    start = time.perf_counter()
+    if quick:
+        with tempfile.TemporaryDirectory(prefix="process-vs-outcome-") as tmp:
+            results = run_all(Path(tmp), seeds=SEEDS[:1], extra=QUICK_FLAGS, reuse=False)
+            png = plot_curves(results, Path(tmp) / "curves.png")
+            report(results, quick, png)
+            return harness_rows(results, decide(results))
+    runs_dir = runs_dir if runs_dir is not None else RUNS_DIR
+    results = run_all(runs_dir, reuse=reuse)
+    png = plot_curves(results, RESULTS_PNG, "multi-step demo: mean ± std over seeds")
+    text = report(results, quick, png)
+    RESULTS_MD.write_text(text + "\n")
+    slim = [{k: v for k, v in r.items() if k not in ("warm_start", "curves")} for r in results]
+    RESULTS_JSON.write_text(json.dumps(slim, indent=1) + "\n")
+    logger.info("process_vs_outcome: %d runs in %.0f s; results in %s", len(results), time.perf_counter() - start,
+                RESULTS_DIR)
+    return harness_rows(results, decide(results))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one seed, 4 steps: a smoke run, not the experiment")
+    parser.add_argument(
+        "--runs_dir", type=Path, default=None, help="where the runs go (default: outputs/process_vs_outcome)"
+    )
+    parser.add_argument("--fresh", action="store_true", help="re-run every run even if its summary exists")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    run(quick=args.quick, runs_dir=args.runs_dir, reuse=not args.fresh)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
