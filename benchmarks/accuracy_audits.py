@@ -9,7 +9,9 @@ corrections per style.
 Kept as the sources label them (the reward is wrong there, a false negative): the answer restated in another form
 by a later answer phrase (``25%. The answer (as a fraction) is 1/4.``), two equal forms given as alternatives
 (``0.6 or 3/5``), a final sentence without a box whose last number is not the answer (``5 cars drove through ...
-in the first 15 minutes.``, ``Three trucks ... 80 flagstones``), and a rate written 0.7 for the gold 70 (percent).
+in the first 15 minutes.``, ``Three trucks ... 80 flagstones``), a rate written 0.7 for the gold 70 (percent), and
+in the ``####`` sources a clock time ``#### 2:00`` for the gold 2 (2 pm) and an empty ``####`` line after ``… =
+$20.00 more per hour than Sally.`` for the gold 20 (the source takes the last number).
 """
 
 from __future__ import annotations
@@ -460,5 +462,126 @@ AUDITS: dict[str, tuple[bool, str]] = {
         True,
         "right answer written with words, units, quotes, separators or its working (e.g. '21 values', 'x=4', "
         "'5^5 = 3125'); the course grader's string match rejected it",
+    ),
+    'rft-gsm8k/39933d67/714': (
+        True,
+        "right answer as the last side of an equation after #### ('#### 250 + 20 = 270'); the source takes "
+        'the first number after ####',
+    ),
+    'rft-gsm8k/e088ed30/259': (
+        True,
+        "right answer after ####, with a sentence on a later line ('= #### 50\\n\\nSo, it will take Alfie 50 "
+        "days'); the source reads the completion's last line only, which has no ####",
+    ),
+    'rft-gsm8k/e088ed30/515': (
+        True,
+        "right answer after ####, with a sentence on a later line ('= #### 50\\n\\nSo, it will take Alfie 50 "
+        "days'); the source reads the completion's last line only, which has no ####",
+    ),
+    'rft-gsm8k/a9810e58/63': (
+        True,
+        "right answer after ####, with a sentence on a later line ('= #### 50\\n\\nSo, it will take Alfie 50 "
+        "days'); the source reads the completion's last line only, which has no ####",
+    ),
+    'rft-gsm8k/a9810e58/71': (
+        True,
+        "right answer after ####, with a sentence on a later line ('= #### 50\\n\\nSo, it will take Alfie 50 "
+        "days'); the source reads the completion's last line only, which has no ####",
+    ),
+    'rft-gsm8k/a9810e58/259': (
+        True,
+        "right answer after ####, with a sentence on a later line ('= #### 50\\n\\nSo, it will take Alfie 50 "
+        "days'); the source reads the completion's last line only, which has no ####",
+    ),
+    'rft-gsm8k/a9810e58/443': (
+        True,
+        'right answer written with trailing zeros (#### 2.00 for 2); the source compares answer and gold as '
+        'strings',
+    ),
+    'rft-gsm8k/base/28': (
+        True,
+        'right answer written with trailing zeros (#### 2.00 for 2); the source compares answer and gold as '
+        'strings',
+    ),
+    'rft-gsm8k/base/110': (
+        True,
+        "right answer after ####, with a sentence on a later line ('= #### 50\\n\\nSo, it will take Alfie 50 "
+        "days'); the source reads the completion's last line only, which has no ####",
+    ),
+    'rft-gsm8k/base/439': (
+        True,
+        'right answer written with trailing zeros (#### 2.00 for 2); the source compares answer and gold as '
+        'strings',
+    ),
+    'rft-gsm8k/base/541': (
+        True,
+        "right answer after ####, with a sentence on a later line ('= #### 50\\n\\nSo, it will take Alfie 50 "
+        "days'); the source reads the completion's last line only, which has no ####",
+    ),
+    'rft-gsm8k/base/592': (
+        True,
+        "right answer as the last side of an equation after #### ('#### 250 + 20 = 270'); the source takes "
+        'the first number after ####',
+    ),
+    'rft-gsm8k/base/902': (
+        True,
+        "right answer after ####, with a sentence on a later line ('= #### 50\\n\\nSo, it will take Alfie 50 "
+        "days'); the source reads the completion's last line only, which has no ####",
+    ),
+    'rft-gsm8k/base/1086': (
+        True,
+        "right answer after ####, with a sentence on a later line ('= #### 50\\n\\nSo, it will take Alfie 50 "
+        "days'); the source reads the completion's last line only, which has no ####",
+    ),
+    'rft-gsm8k/39933d67/570': (
+        False,
+        "the final answer is the difference 125 - 96 = 29 (written '#### 125 - 96 = 29'); the question asks "
+        'for the larger profit, 125; the source takes the first number after ####',
+    ),
+    'rft-gsm8k/337793ab/570': (
+        False,
+        "the final answer is the difference 125 - 96 = 29 (written '#### 125 - 96 = 29'); the question asks "
+        'for the larger profit, 125; the source takes the first number after ####',
+    ),
+    'gsm8k-rft-llama7b/output_bf16_bs32/407': (
+        True,
+        "right answer; the source's number extraction for this run reads a number with thousands commas as "
+        "its digits after the last comma ('2,000' as 0, the gold '6,250' as 250), so answer and gold did not "
+        'match',
+    ),
+    'gsm8k-rft-llama7b/output_bf16_bs32/419': (
+        True,
+        "right answer; the source's number extraction for this run reads a number with thousands commas as "
+        "its digits after the last comma ('2,000' as 0, the gold '6,250' as 250), so answer and gold did not "
+        'match',
+    ),
+    'gsm8k-rft-llama7b/output_bf16_bs32/819': (
+        True,
+        "right answer; the source's number extraction for this run reads a number with thousands commas as "
+        "its digits after the last comma ('2,000' as 0, the gold '6,250' as 250), so answer and gold did not "
+        'match',
+    ),
+    'gsm8k-rft-llama7b/output_bf16_bs32/611': (
+        False,
+        "wrong answer whose digits after the last thousands comma match the gold's ('300,000' and '1,450,000'"
+        " both read as 0, '600' and '6,600' as 600); the source's number extraction for this run compared "
+        'only those',
+    ),
+    'gsm8k-rft-llama7b/output_bf16_bs32/829': (
+        False,
+        "wrong answer whose digits after the last thousands comma match the gold's ('300,000' and '1,450,000'"
+        " both read as 0, '600' and '6,600' as 600); the source's number extraction for this run compared "
+        'only those',
+    ),
+    'gsm8k-rft-llama7b/output_bf16_bs32/997': (
+        False,
+        "wrong answer whose digits after the last thousands comma match the gold's ('300,000' and '1,450,000'"
+        " both read as 0, '600' and '6,600' as 600); the source's number extraction for this run compared "
+        'only those',
+    ),
+    'gsm8k-rft-llama7b/output_bf16_bs32/1113': (
+        False,
+        "wrong answer 3 for the gold -3 (2 - 5 computed as 3); the source's number extraction drops minus "
+        'signs',
     ),
 }

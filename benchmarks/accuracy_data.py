@@ -33,17 +33,39 @@ folder                 repository @ commit : paths                              
                        the R1-zero prompt, ``<think>…</think> <answer>…</answer>``, each with
                        the course grader's ``format_reward`` and ``answer_reward``); a file is
                        stored flattened as ``<experiment>__<run>__<step>__sample_rollouts.jsonl``
+``rft-gsm8k``          RobbenRibery/rft-gsm8k @ 970e605fa3598d267a7e5e1fcd0a2a2e64fafa1b     none stated (no licence
+                       ``results/*.csv`` (14 files: Phi-3.5-mini-instruct and 13 QLoRA        file; used locally for
+                       rejection-sampling fine-tunes of it, each on 1,188 GSM8K test          evaluation, not
+                       problems, prompted to end with a line ``#### x``, sampled at T=0.2;    redistributed)
+                       columns ``questions``, ``sampled_completions``,
+                       ``ground_truth_completions`` (the gold solution, ``... #### x``) and
+                       the source's ``maj_1s``; two of the files are byte-identical)
+``gsm8k-rft-llama7b``  Haskely/gsm8k-rft-llama7b-u13b_evaluation @                           none stated (no licence
+                       2d123ff92f0943eecc4bf02221bfab124feddc9c ``output_*/{gen_datas.jsonl,  file; used locally for
+                       correct.json,wrong.json}`` (5 greedy runs of OFA-Sys/gsm8k-rft-         evaluation, not
+                       llama7b-u13b, a LLaMA-7B fine-tuned on GSM8K-format solutions that    redistributed)
+                       end ``#### x``, on the 1,319 GSM8K test problems, in bf16 / fp32 and
+                       several batch sizes; ``gen_datas.jsonl`` holds the completions,
+                       ``correct.json`` / ``wrong.json`` the source's ``is_correct``)
 =====================  =====================================================================  =======================
 
 Labels are the sources' own: ``is_correct`` (grade-school-math); the source's extracted prediction equal to its
 gold as a number (zero_shot_cot: the first number after the answer trigger, as its ``pred`` line; tora: its ``pred``
 against ``gt`` with ToRA's tolerance, relative 1e-4, percent forms allowed, which reproduces the ``.metrics``
 accuracy); ``answer_reward == 1`` among the rollouts whose ``format_reward`` is 1 (an unformatted rollout scores 0
-whatever its answer, so its label says nothing about the answer; those rollouts are left out). Exact duplicates
-(same gold and completion) are kept once.
+whatever its answer, so its label says nothing about the answer; those rollouts are left out); rft-gsm8k: ``maj_1s
+== 1`` (the source reads the completion's last line only, there the first number after ``####``, commas removed,
+and compares it as a string with the gold's: ``#### 18.00`` for 18, and a right answer followed by a sentence on a
+later line, are labelled wrong); gsm8k-rft-llama7b: ``is_correct`` (the completion's last number within 1e-3 of
+the gold's, signs dropped; the ``output_bf16_bs32`` run was graded before the source handled thousands commas and
+reads ``2,000`` as 0); the loader checks that ``correct.json`` and ``wrong.json`` grade every completion of
+``gen_datas.jsonl`` once, with the same text). In the two ``####`` sources, a completion without ``####`` (cut off
+at the token limit, or ending ``Final answer: 7``) is not in the style and is left out (counted in the log). Exact
+duplicates (same gold and completion) are kept once (the first run's record, in the sorted order of the files).
 
-Each output line: ``id``, ``source``, ``model``, ``style`` (``plain_text`` "…\\nA: 18", ``answer_is`` "the answer
-(arabic numerals) is 18", ``boxed``, ``multi_box`` (two boxes or more), ``tagged`` ``<answer>…</answer>``),
+Each output line: ``id``, ``source``, ``model``, ``style`` (``plain_text`` "…\\nA: 18", ``hash`` GSM8K's "…\\n####
+18", ``answer_is`` "the answer (arabic numerals) is 18", ``boxed``, ``multi_box`` (two boxes or more), ``tagged``
+``<answer>…</answer>``),
 ``completion``, ``solution`` (the gold, as a dataset column would hold it), ``label`` (the source's, bool),
 ``label_audited`` and ``audit_reason`` (from :mod:`benchmarks.accuracy_audits`: the label after reading the
 completion where it disagreed with the reward, with the reason; equal to ``label`` elsewhere), and ``traps``: for a
@@ -55,6 +77,8 @@ or one of several candidates), ``expression`` (the final answer is arithmetic wh
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
 import json
 import logging
 import math
@@ -71,7 +95,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_RAW = Path("/work/labelled_data/raw")
 DEFAULT_OUT = Path("/work/labelled_data/accuracy_labels.jsonl")
-STYLES = ("plain_text", "answer_is", "boxed", "multi_box", "tagged")
+STYLES = ("plain_text", "hash", "answer_is", "boxed", "multi_box", "tagged")
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
@@ -198,17 +222,70 @@ def cs336_rollouts(folder: Path) -> Iterator[dict]:
             )
 
 
+def _file_tag(name: str) -> str:
+    """A short stable tag for a source file with a long name (first 8 hex digits of its name's SHA-1)."""
+    return hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+def rft_gsm8k(folder: Path) -> Iterator[dict]:
+    """Phi-3.5-mini-instruct and its QLoRA RFT fine-tunes on GSM8K test, completions ending ``#### x``."""
+    skipped = 0
+    for path in sorted(folder.glob("*.csv")):
+        base = path.name == "results_microsoft-Phi-3.5-mini-instruct_.csv"
+        model = "Phi-3.5-mini-instruct" if base else f"Phi-3.5-mini-instruct + QLoRA RFT ({path.stem})"
+        tag = "base" if base else _file_tag(path.name)
+        with open(path, newline="") as f:
+            for k, row in enumerate(csv.DictReader(f)):
+                if row["maj_1s"] not in ("0", "1"):
+                    raise ValueError(f"{path}, row {k + 1}: maj_1s is {row['maj_1s']!r}, expected '0' or '1'")
+                completion = row["sampled_completions"]
+                if "####" not in completion:
+                    skipped += 1
+                    continue
+                yield _record(
+                    f"rft-gsm8k/{tag}/{k}", "RobbenRibery/rft-gsm8k", model, "hash", completion,
+                    row["ground_truth_completions"], row["maj_1s"] == "1", row["questions"],
+                )
+    logger.info("rft-gsm8k: %d completions without '####' left out", skipped)
+
+
+def gsm8k_rft_llama7b(folder: Path) -> Iterator[dict]:
+    """Greedy runs of OFA-Sys/gsm8k-rft-llama7b-u13b on GSM8K test, labels from the run's correct/wrong files."""
+    skipped = 0
+    for run in sorted(p for p in folder.iterdir() if (p / "gen_datas.jsonl").is_file()):
+        generations = [json.loads(line) for line in (run / "gen_datas.jsonl").read_text().splitlines()]
+        graded = json.loads((run / "correct.json").read_text()) + json.loads((run / "wrong.json").read_text())
+        labels = {g["index"]: (g["is_correct"], g["output_str"]) for g in graded}
+        if len(labels) != len(graded) or set(labels) != {g["index"] for g in generations}:
+            raise ValueError(f"{run}: correct.json + wrong.json do not grade every completion of gen_datas.jsonl once")
+        for row in generations:
+            label, text = labels[row["index"]]
+            if text != row["output_str"]:
+                raise ValueError(f"{run}: completion {row['index']} differs between gen_datas.jsonl and its grade")
+            if "####" not in text:
+                skipped += 1
+                continue
+            yield _record(
+                f"gsm8k-rft-llama7b/{run.name}/{row['index']}", "Haskely/gsm8k-rft-llama7b-u13b_evaluation",
+                f"OFA-Sys/gsm8k-rft-llama7b-u13b ({run.name})", "hash", text, row["gsm8k_data"]["answer"],
+                label, row["gsm8k_data"]["question"],
+            )
+    logger.info("gsm8k-rft-llama7b: %d completions without '####' left out", skipped)
+
+
 SOURCES = {
     "grade-school-math": grade_school_math,
     "zero_shot_cot": zero_shot_cot,
     "tora": tora,
     "cs336_rollouts": cs336_rollouts,
+    "rft-gsm8k": rft_gsm8k,
+    "gsm8k-rft-llama7b": gsm8k_rft_llama7b,
 }
 
 
 def _final_segment(completion: str) -> str:
-    """The text a reader takes as the final answer: after the last answer tag, box or answer phrase."""
-    for marker in ("<answer>", "\\boxed", "answer (arabic numerals) is", "\nA:", "answer is"):
+    """The text a reader takes as the final answer: after the last ``####``, answer tag, box or answer phrase."""
+    for marker in ("####", "<answer>", "\\boxed", "answer (arabic numerals) is", "\nA:", "answer is"):
         if marker in completion:
             return completion.rsplit(marker, 1)[1]
     return completion[-80:]

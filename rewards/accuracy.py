@@ -38,10 +38,11 @@ Grading one completion against its gold answer (``solution`` column by default):
    trainer skips them), never 0.
 3. **Copy-the-question guard**: when the gold is a plain number (integer or decimal, GSM8K's ``#### 72`` and
    ``1,300`` included), an answer that is an unevaluated arithmetic expression (``7+6``, ``6 \\times 2``,
-   ``\\frac{26}{2}``, ``2^3``, ``\\sqrt{169}``) scores 0.0: math-verify would accept it as equal to its value, which
-   rewards a policy for copying the arithmetic of the question. Numbers written with separators, units, a currency
-   sign, a percent sign or a trailing ``.0``, negative numbers, and fractions in lowest terms (``3/4`` for
-   ``0.75``) are numbers, not expressions; in an equation (``x = 13``, ``7 + 6 = 13``) the last side is the answer.
+   ``\\frac{26}{2}``, ``2^3``, ``\\sqrt{169}``, and numbers side by side such as ``4 6``, which math-verify adds
+   up to 10) scores 0.0: math-verify would accept it as equal to its value, which rewards a policy for copying the
+   arithmetic of the question. Numbers written with separators, units, a currency sign, a percent sign or a
+   trailing ``.0``, negative numbers, and fractions in lowest terms (``3/4`` for ``0.75``) are numbers, not
+   expressions; in an equation (``x = 13``, ``7 + 6 = 13``) the last side is the answer.
    ``allow_expressions=True`` turns the guard off. A percentage against a plain-number gold is compared as written:
    ``25%`` is right for ``25`` (GSM8K's "what percent"), ``70%`` is not ``0.7`` (math-verify accepts both).
 4. **Comparison**: ``math_verify.verify(gold, answer)``, gold first (the function is not symmetric); equation golds
@@ -437,6 +438,8 @@ def _answer_choice(source: str) -> str | None:
 _UNIT_GROUPS = re.compile(r"\\(?:text|textbf|textit|mathrm|mbox|operatorname)\s*\{[^{}]*\}|\^\s*\{?\\circ\}?|°")
 _SPACING = re.compile(r"\\[,!;:> ]|~|\\quad|\\qquad|\\left|\\right")
 _OPERATOR = re.compile(r"(?<=\S)\s*(?:[+\-*/×·÷^!−]|\\times|\\cdot|\\div|\\pm|\\ast)|\\[dt]?frac|\\sqrt|\\binom|\\choose")
+_SIDE_BY_SIDE = re.compile(r"[-−]?\d+(?:\.\d+)?(?:\s+\d+(?:\.\d+)?)+")
+_SPACED_THOUSANDS = re.compile(r"[-−]?\d{1,3}(?:\s\d{3})+(?:\.\d+)?")
 
 
 def _value_side(source: str) -> str:
@@ -462,13 +465,16 @@ def _lowest_terms_fraction(text: str) -> bool:
 def is_unevaluated_expression(source: str) -> bool:
     """True when the answer is arithmetic left undone (``7+6``, ``6 \\times 2``, ``\\frac{26}{2}``, ``2^3``,
     ``\\sqrt{169}``): an operator or a function of numbers in what remains once units, currency, percent signs,
-    thousands separators and all but the last side of an equation are removed. A number, a negative number and a
-    fraction in lowest terms are not expressions."""
+    thousands separators and all but the last side of an equation are removed, or numbers side by side (``4 6``,
+    which math-verify reads as their sum; digit groups of three after a space, ``10\\,000``, are a thousands
+    separator, not this). A number, a negative number and a fraction in lowest terms are not expressions."""
     text = _value_side(source)
     if not re.search(r"\d", text):
         return False
     if re.fullmatch(r"[-−]?\s*\d+(?:\.\d+)?", text) or _lowest_terms_fraction(text):
         return False
+    if _SIDE_BY_SIDE.fullmatch(text) and not _SPACED_THOUSANDS.fullmatch(text):
+        return True
     return bool(_OPERATOR.search(text))
 
 

@@ -89,3 +89,81 @@ def test_bad_record_is_named(tmp_path):
 
 def test_registered_in_the_harness():
     assert "accuracy_labels" in bench_run.MODULES
+
+
+# ---------------------------------------------------------------- the two GSM8K "#### x" sources of accuracy_data
+
+RFT_ROWS = [  # (completion, gold, maj_1s): labels and our scores by hand below
+    ("She sells 16 - 3 - 4 = 9 eggs.\n9 * 2 = 18\n#### 18", "Janet sells 9 eggs.\n#### 18", "1"),
+    ("Final answer: #### 4 6", "4 + 6 = 10 boxes are left.\n#### 10", "0"),
+    ("Final answer: 7", "#### 7", "0"),  # no "####": not in the style, left out
+    ("13 - 6 = 7 apples are left.\n#### 13", "#### 7", "0"),
+]
+LLAMA_ROWS = [  # (index, completion, gold, source's is_correct)
+    (0, "He has 3 + 2 = <<3+2=5>>5 toys.\n#### 5", "He has 5 toys.\n#### 5", True),
+    (1, "He walks 2,000 steps.\n#### 2,000", "#### 2000", False),  # the source's comma bug: right, labelled wrong
+]
+
+
+def write_hash_sources(raw):
+    import csv
+
+    folder = raw / "rft-gsm8k"
+    folder.mkdir(parents=True)
+    with open(folder / "results_microsoft-Phi-3.5-mini-instruct_.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["questions", "sampled_completions", "ground_truth_completions", "maj_1s"])
+        for completion, gold, label in RFT_ROWS:
+            writer.writerow(["q", completion, gold, label])
+    run = raw / "gsm8k-rft-llama7b" / "output_x"
+    run.mkdir(parents=True)
+    generations = [
+        {"index": k, "gsm8k_data": {"question": "q", "answer": gold}, "input_str": "", "output_str": completion}
+        for k, completion, gold, _ in LLAMA_ROWS
+    ]
+    (run / "gen_datas.jsonl").write_text("".join(json.dumps(g) + "\n" for g in generations))
+    graded = [dict(g, is_correct=label) for g, (*_, label) in zip(generations, LLAMA_ROWS)]
+    (run / "correct.json").write_text(json.dumps([g for g in graded if g["is_correct"]]))
+    (run / "wrong.json").write_text(json.dumps([g for g in graded if not g["is_correct"]]))
+    return run
+
+
+def test_hash_sources_are_read_with_their_labels(tmp_path):
+    from benchmarks import accuracy_data
+
+    write_hash_sources(tmp_path)
+    records = {r["id"]: r for r in accuracy_data.build(tmp_path)}
+    assert sorted(records) == [
+        "gsm8k-rft-llama7b/output_x/0", "gsm8k-rft-llama7b/output_x/1",
+        "rft-gsm8k/base/0", "rft-gsm8k/base/1", "rft-gsm8k/base/3",
+    ]
+    assert {r["style"] for r in records.values()} == {"hash"}
+    assert [records[f"rft-gsm8k/base/{k}"]["label"] for k in (0, 1, 3)] == [True, False, False]
+    assert [records[f"gsm8k-rft-llama7b/output_x/{k}"]["label"] for k in (0, 1)] == [True, False]
+    assert records["rft-gsm8k/base/0"]["model"] == "Phi-3.5-mini-instruct"
+    assert records["rft-gsm8k/base/1"]["solution"] == "4 + 6 = 10 boxes are left.\n#### 10"
+    # 7 is written before the final "#### 13"; "4 6" has no operator and no 10
+    assert records["rft-gsm8k/base/3"]["traps"] == ["gold_elsewhere"]
+    assert records["rft-gsm8k/base/1"]["traps"] == []
+
+
+def test_hash_source_with_inconsistent_grades_is_named(tmp_path):
+    from benchmarks import accuracy_data
+
+    run = write_hash_sources(tmp_path)
+    (run / "wrong.json").write_text("[]")
+    with pytest.raises(ValueError, match="output_x: correct.json \\+ wrong.json do not grade every completion"):
+        accuracy_data.build(tmp_path)
+
+
+def test_hash_row_from_built_sources(tmp_path):
+    from benchmarks import accuracy_data
+
+    write_hash_sources(tmp_path / "raw")
+    out = tmp_path / "labels.jsonl"
+    assert accuracy_data.main(["--raw", str(tmp_path / "raw"), "--out", str(out)]) == 0
+    rows = {row["benchmark"]: row for row in bench.run(quick=True, data=out)}
+    hash_row = rows["accuracy labels: hash (n=5)"]
+    # labels T F F T F; ours by hand 1 0 0 1 1 (2,000 is 2000): 4 of 5 agree, 1 of 3 wrong ones scored 1.0
+    assert hash_row["median"] == pytest.approx(80.0) and hash_row["met"] is False
+    assert "2 right / 3 wrong" in hash_row["notes"] and "FP rate 33.33 /" in hash_row["notes"]

@@ -222,6 +222,23 @@ def test_copy_the_question_guard(accuracy):
     assert grade_all(accuracy, cases) == []
 
 
+def test_numbers_side_by_side_are_not_one_number(accuracy):
+    # A real case (Phi-3.5-mini, GSM8K): 4 blue and 6 red boxes are left, the question asks how many in all (10);
+    # math-verify reads "4 6" as 4 + 6 and accepted it.
+    for text in ("4 6", "12 5", "1 2 3", "4 6 boxes", "x = 4 6"):
+        assert is_unevaluated_expression(text), text
+    for text in ("46", "10\\,000", "1 300", "4", "18 dollars"):
+        assert not is_unevaluated_expression(text), text
+    cases = [
+        ("#### 10", "Final answer: #### 4 6", 0.0),
+        ("#### 17", r"\boxed{12 5}", 0.0),
+        ("#### 46", "#### 4 6", 0.0),
+        ("#### 10", "4 + 6 = 10 boxes are left.\n#### 10", 1.0),
+        ("#### 10", "#### 10 boxes", 1.0),
+    ]
+    assert grade_all(accuracy, cases) == []
+
+
 def test_allow_expressions_turns_the_guard_off():
     lenient = get_reward("accuracy", timeout=30.0, num_workers=2, allow_expressions=True)
     assert lenient(["<answer>7+6</answer>", r"\boxed{2^3}", "<answer>7+5</answer>"], solution=["13", "8", "13"]) == [
