@@ -1,8 +1,9 @@
 """Benchmark: ``accuracy`` against TRL's ``accuracy_reward`` on labelled real model completions.
 
 Data: the JSONL built by :mod:`benchmarks.accuracy_data` from public model outputs (GSM8K solutions of GPT-3
-"…\\nA: 18", text-davinci-002 "the answer (arabic numerals) is 18", ToRA ``\\boxed{}`` answers, Qwen2.5-Math GRPO
-rollouts ``<answer>…</answer>``; sources, commits and licences in that module). It is not in the repository; the
+"…\\nA: 18", text-davinci-002 "the answer (arabic numerals) is 18", Phi-3.5-mini and LLaMA-7B GSM8K fine-tunes
+"#### 18", ToRA ``\\boxed{}`` answers, Qwen2.5-Math GRPO rollouts ``<answer>…</answer>``; sources, commits and
+licences in that module). It is not in the repository; the
 benchmark reads it from ``--data PATH``, else from ``$GRPO_PLUS_ACCURACY_DATA``, else from the builder's default
 output path, and turns into a note row saying how to build it when none exists.
 
