@@ -10,7 +10,9 @@ hand-derived numbers, so a difference between TRL and grpo_plus fails the grpo_p
 - a dict ``environment_factory`` where only one environment class defines ``get_reward`` (the other's rollouts get
   None: NaN, left out of the statistics);
 - no reward source at all: TRL's error, "No reward source provided";
-- standalone ``tools`` with a patched ``generate`` (call and failure frequencies, tool tokens masked).
+- standalone ``tools`` with a patched ``generate`` (call and failure frequencies, tool tokens masked);
+- TRL's hooks called on a bare trainer (``Mock(spec=cls)``, no ``__init__`` state), as TRL's unit tests call
+  ``get_high_entropy_mask``.
 
 Rollouts: ``generate`` is patched as TRL's own tests patch it. The first call of a step returns three completions,
 (a) a valid tool call, (b) an invalid one, (c) a plain answer; the regeneration after the tool results returns
@@ -18,7 +20,7 @@ Rollouts: ``generate`` is patched as TRL's own tests patch it. The first call of
 """
 
 import math
-from unittest.mock import patch
+from unittest.mock import Mock, patch
 
 import pytest
 import torch
@@ -260,6 +262,21 @@ def test_tools_with_patched_generate(impl, tool_model_dir, tmp_path):
     model_text = tokenizer.decode([t for t, m in zip(ids, mask) if m == 1])
     assert model_text == tool_call("multiply", a=3, b=4) + "Done!<|im_end|>"
     assert captured["tool_mask"][2] == [1] * len(captured["completion_ids"][2])  # no call, nothing masked
+
+
+@both
+def test_entropy_mask_on_a_bare_trainer(impl):
+    """TRL's TestGetHighEntropyMask: the method called on Mock(spec=cls), an object without __init__ state."""
+    trainer_cls = CLASSES[impl][0]
+    trainer = Mock(spec=trainer_cls)
+    trainer.accelerator = Mock(num_processes=1)
+    trainer.accelerator.gather = lambda x: x
+    trainer.accelerator.pad_across_processes = lambda x, dim, pad_index: x
+    entropies = torch.tensor([[0.5, 2.0, 1.0, 3.0], [4.0, 0.1, 9.0, 9.0]])
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]])
+    # The 0.5-quantile of the six real entropies (0.1, 0.5, 1, 2, 3, 4), linearly interpolated, is 1.5.
+    expected = torch.tensor([[False, True, False, True], [True, False, False, False]])
+    assert torch.equal(trainer_cls.get_high_entropy_mask(trainer, entropies, mask, 0.5), expected)
 
 
 def test_environment_reward_fault_guard(tool_model_dir, tmp_path):
