@@ -152,9 +152,11 @@ def run_one(arm: Arm, seed: int, runs_dir: Path, extra: Sequence[str] = (), reus
         summary.update(json.loads(load_path.read_text()))
     state = output_dir / "trainer_state.json"
     history = json.loads(state.read_text())["log_history"] if state.is_file() else []
-    keep = ("rewards/accuracy/mean", "steps/per_completion", "completions/mean_length")
+    keep = ("rewards/accuracy/mean", "steps/per_completion")
     summary["train_curve"] = [
-        {"step": e["step"], **{k: e[k] for k in keep if k in e}} for e in history if "rewards/accuracy/mean" in e
+        {"step": e["step"], **{k: round(e[k], 4) for k in keep if k in e}}
+        for e in history
+        if "rewards/accuracy/mean" in e
     ]
     return {"arm": arm.name, "seed": seed, **summary}
 
@@ -171,8 +173,9 @@ def run_all(
     runs_dir: Path, seeds: Sequence[int] = SEEDS, extra: Sequence[str] = (), reuse: bool = True
 ) -> list[dict[str, Any]]:
     """Every arm x seed, at most :data:`PARALLEL` at a time, seed-major (both arms of a seed run side by side)."""
-    prepare_warm_start()
     jobs = [(arm, seed) for seed in seeds for arm in ARMS]
+    if not (reuse and all((runs_dir / f"{arm.name}-seed{seed}" / SUMMARY).is_file() for arm, seed in jobs)):
+        prepare_warm_start()
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         futures = [pool.submit(run_one, arm, seed, runs_dir, extra, reuse) for arm, seed in jobs]
         return [f.result() for f in futures]
@@ -352,15 +355,17 @@ def plot_curves(results: Sequence[dict], path: Path, title: str = "") -> Path:
     FigureCanvasAgg(fig)
     panels = (
         ("eval_curve", "accuracy", "held-out accuracy (greedy)", 1),
-        ("eval_curve", "steps_per_completion", "held-out steps per completion", 1),
+        ("eval_curve", "steps_per_completion", "held-out steps per completion (from 0: a fall would show)", 1),
         ("train_curve", "rewards/accuracy/mean", "training accuracy reward (sampled, 10-step mean)", 10),
     )
     for i, (source, key, label, window) in enumerate(panels):
         ax = fig.add_subplot(1, len(panels), i + 1)
+        top = 0.0
         for arm, rows in grouped.items():
             steps, means, stds = _curve(rows, source, key)
             if not steps:
                 continue
+            top = max(top, *(m + s for m, s in zip(means, stds)))
             if window > 1:
                 means, stds = _smooth(means, window), _smooth(stds, window)
             (line,) = ax.plot(steps, means, label=f"{arm} (n={len(rows)})")
@@ -368,6 +373,8 @@ def plot_curves(results: Sequence[dict], path: Path, title: str = "") -> Path:
                 steps, [m - s for m, s in zip(means, stds)], [m + s for m, s in zip(means, stds)],
                 color=line.get_color(), alpha=0.18, linewidth=0,
             )
+        if key == "steps_per_completion":
+            ax.set_ylim(0, math.ceil(top) + 1)
         ax.set_title(label, fontsize=10)
         ax.set_xlabel("optimizer step")
         ax.grid(alpha=0.3)
@@ -440,8 +447,8 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True) -
     png = plot_curves(results, RESULTS_PNG, "multi-step demo: mean ± std over seeds")
     text = report(results, quick, png)
     RESULTS_MD.write_text(text + "\n")
-    slim = [{k: v for k, v in r.items() if k not in ("warm_start", "curves")} for r in results]
-    RESULTS_JSON.write_text(json.dumps(slim, indent=1) + "\n")
+    slim = [{k: v for k, v in r.items() if k not in ("warm_start", "curves", "output_dir")} for r in results]
+    RESULTS_JSON.write_text("[\n" + ",\n".join(json.dumps(r, separators=(",", ":")) for r in slim) + "\n]\n")
     logger.info("process_vs_outcome: %d runs in %.0f s; results in %s", len(results), time.perf_counter() - start,
                 RESULTS_DIR)
     return harness_rows(results, decide(results))
