@@ -8,6 +8,7 @@ environments that define ``get_turn_rewards``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import torch
@@ -79,14 +80,28 @@ def guard_environment_rewards(trainer, on_error: str) -> None:
             trainer.reward_funcs[i] = guard_reward(func, trainer.reward_func_names[i], on_error)
 
 
+def _takes_turns(method) -> bool:
+    """True when ``get_turn_rewards`` accepts an argument (then it receives the rollout's assistant turns)."""
+    try:
+        parameters = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters[1:])
+
+
 def _turn_reward(env_type: type):
-    """A step reward reading ``get_turn_rewards()`` of the rollouts whose environment is exactly ``env_type``."""
+    """A step reward reading ``get_turn_rewards()`` of the rollouts whose environment is exactly ``env_type``;
+    ``get_turn_rewards(turns)`` receives the rollout's assistant-turn texts (one value is due per turn, and a turn
+    whose tool call never reached the environment is still a turn)."""
+    with_turns = _takes_turns(env_type.get_turn_rewards)
 
     def turn_rewards(steps, environments=None, **kwargs):
         if environments is None:
             raise ValueError(f"{env_type.__name__}.get_turn_rewards: the batch has no environments")
         return [
-            list(env.get_turn_rewards()) if type(env) is env_type else [None] * len(row)
+            (list(env.get_turn_rewards(list(row)) if with_turns else env.get_turn_rewards()))
+            if type(env) is env_type
+            else [None] * len(row)
             for env, row in zip(environments, steps)
         ]
 

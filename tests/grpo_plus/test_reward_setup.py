@@ -35,3 +35,19 @@ def test_hide_turn_reward_tools_on_the_trainer_state_trl_built():
     plain = SimpleNamespace(tools=[env.count])  # no environment: nothing to do
     hide_turn_reward_tools(plain)
     assert plain.tools == [env.count]
+
+
+def test_turn_rewards_receive_the_turns_when_they_take_an_argument():
+    from grpo_plus.reward_setup import _turn_reward
+
+    class Counts:
+        def get_turn_rewards(self, turns):
+            return [float(len(t)) for t in turns]
+
+    class Plain:
+        def get_turn_rewards(self):
+            return [0.5]
+
+    steps = [["ab", "cde"], ["x"]]
+    assert _turn_reward(Counts)(steps=steps, environments=[Counts(), Plain()]) == [[2.0, 3.0], [None]]
+    assert _turn_reward(Plain)(steps=steps, environments=[Counts(), Plain()]) == [[None, None], [0.5]]
