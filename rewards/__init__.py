@@ -9,6 +9,7 @@ Importing the package registers the built-ins::
     soft_overlong     outcome  DAPO's soft overlong punishment (needs completion_ids)
     repetition        outcome  n-gram repetition penalty
     arithmetic_steps  step     fraction of a step's arithmetic equations that are correct
+    reference_steps   step     1 when a step's result is among the reference solution's results, else 0
     prm               step     process reward model (HF checkpoint) scores per step
 
 See :mod:`rewards.registry` for the registration mechanism and :func:`with_timeout` to give any reward a hard time

@@ -91,8 +91,9 @@ def test_kl_in_reward_outcome_advantages(estimator, tiny_model_dir, tiny_dataset
     assert trainer._metrics["train"]["kl_penalty"][-1] == pytest.approx(beta * sum(kl_sums) / len(kl_sums), rel=1e-4)
 
 
-def process_by_hand(step_scores, ends, num_tokens, width, outcome=None):
-    """DeepSeekMath §4.1.3 by a double loop; optional outcome advantages added to every real token."""
+def process_by_hand(step_scores, ends, num_tokens, width, outcome=None, credit="sum"):
+    """DeepSeekMath §4.1.3 (sum) or min-form credit by a double loop; optional outcome advantages added to every real
+    token."""
     groups = [range(0, G), range(G, 2 * G)]
     norm = [[0.0] * len(row) for row in step_scores]
     for members in groups:
@@ -104,12 +105,14 @@ def process_by_hand(step_scores, ends, num_tokens, width, outcome=None):
     adv = torch.zeros(len(step_scores), width)
     for i in range(len(step_scores)):
         for t in range(num_tokens[i]):
-            adv[i, t] = sum(r for r, e in zip(norm[i], ends[i]) if e >= t) + (outcome[i] if outcome else 0.0)
+            ahead = [r for r, e in zip(norm[i], ends[i]) if e >= t]
+            adv[i, t] = (sum(ahead) if credit == "sum" else min(ahead)) + (outcome[i] if outcome else 0.0)
     return adv
 
 
+@pytest.mark.parametrize("credit", ["sum", "min"])
 @pytest.mark.parametrize("with_outcome,kl_in_reward", [(False, False), (True, False), (False, True)])
-def test_process_mode_advantages(with_outcome, kl_in_reward, tiny_model_dir, tiny_dataset, trainer_args):
+def test_process_mode_advantages(with_outcome, kl_in_reward, credit, tiny_model_dir, tiny_dataset, trainer_args):
     from grpo_plus.steps import split_completions
 
     beta = 0.5
@@ -125,6 +128,7 @@ def test_process_mode_advantages(with_outcome, kl_in_reward, tiny_model_dir, tin
         kl_in_reward=kl_in_reward,
         beta=beta,
         reward_weights=weights,
+        process_credit=credit,
     )
     _, out = generate(trainer, tiny_dataset)
     mask = out["completion_mask"]
@@ -142,7 +146,7 @@ def test_process_mode_advantages(with_outcome, kl_in_reward, tiny_model_dir, tin
     if with_outcome:
         rewards = [weights[1] * len(t) for t in texts_of(trainer, out)]
         outcome = group_normalise(rewards, [range(0, G), range(G, 2 * G)])
-    expected = process_by_hand(scores, ends, [len(x) for x in ids], out["completion_ids"].size(1), outcome)
+    expected = process_by_hand(scores, ends, [len(x) for x in ids], out["completion_ids"].size(1), outcome, credit)
     assert out["advantages"].shape == out["completion_ids"].shape
     assert torch.allclose(out["advantages"], expected, atol=1e-4)
     logged = trainer._metrics["train"]
