@@ -54,19 +54,26 @@ class DynamicSampler:
         self.seed = seed
         self.position = 0
         self.epoch = 0
+        self._pass: tuple[int, torch.Tensor] | None = None
 
     # -------------------------------------------------------------------------------------------- prompts
     def fresh_prompts(self, num_groups: int) -> list[int]:
         """The next ``num_groups`` dataset indices of the stream (the same on every process)."""
         indices = []
         while len(indices) < num_groups:
-            order = torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(self.seed + self.epoch))
-            take = order[self.position : self.position + num_groups - len(indices)].tolist()
+            take = self._order()[self.position : self.position + num_groups - len(indices)].tolist()
             indices += take
             self.position += len(take)
             if self.position >= len(self.dataset):
                 self.position, self.epoch = 0, self.epoch + 1
         return indices
+
+    def _order(self) -> torch.Tensor:
+        """This pass's permutation of the training set (drawn once per pass from ``seed + epoch``)."""
+        if self._pass is None or self._pass[0] != self.epoch:
+            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            self._pass = (self.epoch, torch.randperm(len(self.dataset), generator=generator))
+        return self._pass[1]
 
     def local_inputs(self, prompt_indices: list[int], num_generations: int, local_size: int) -> list[dict]:
         """This process's rows of the G-fold repeated prompts, as TRL's dataloader gives them (dataset rows)."""

@@ -135,6 +135,14 @@ def token_covariance(logps: torch.Tensor, advantages: torch.Tensor, mask: torch.
     return out
 
 
+def _selection(logps, advantages, mask, ratio) -> tuple[torch.Tensor, int, torch.Tensor]:
+    """What both selections start from: the valid tokens (B, T) bool, how many to select, an empty (B, T) selection."""
+    _check_shapes(logps, advantages, mask)
+    valid = mask.bool()
+    count = selection_count(ratio, int(valid.sum()))
+    return valid, count, torch.zeros(logps.shape, dtype=torch.bool, device=logps.device)
+
+
 def kl_cov_select(
     logps: torch.Tensor, advantages: torch.Tensor, mask: torch.Tensor, ratio: float = KL_COV_RATIO
 ) -> torch.Tensor:
@@ -152,10 +160,7 @@ def kl_cov_select(
     Returns:
         (B, T) bool, True on the selected tokens (never on padding).
     """
-    _check_shapes(logps, advantages, mask)
-    valid = mask.bool()
-    count = selection_count(ratio, int(valid.sum()))
-    selected = torch.zeros(logps.shape, dtype=torch.bool, device=logps.device)
+    valid, count, selected = _selection(logps, advantages, mask, ratio)
     if count == 0:
         return selected
     cov = token_covariance(logps, advantages, mask).reshape(-1)
@@ -224,10 +229,7 @@ def clip_cov_select(
         (B, T) bool, True on the selected tokens (never on padding).
     """
     lower, upper = _check_bounds(bounds)
-    _check_shapes(logps, advantages, mask)
-    valid = mask.bool()
-    count = selection_count(ratio, int(valid.sum()))
-    selected = torch.zeros(logps.shape, dtype=torch.bool, device=logps.device)
+    valid, count, selected = _selection(logps, advantages, mask, ratio)
     if count == 0:
         return selected
     cov = token_covariance(logps, advantages, mask)

@@ -212,9 +212,6 @@ class GRPOPlusTrainer(GRPOTrainer):
             record.update(scores=[g[0] for g in gathered], ends=[g[1] for g in gathered], tokens=[g[2] for g in gathered])
         return record
 
-    def _weighted_rewards(self, rewards_per_func: torch.Tensor, columns: list[int]) -> torch.Tensor | None:
-        return weighted_rewards(rewards_per_func, self.reward_weights, columns)
-
     @torch.no_grad()
     def _sampling_kl(self, output: dict) -> torch.Tensor:
         """(B, T) per-token KL (chosen estimator, value only) of the sampling policy against the reference, from the
@@ -238,7 +235,10 @@ class GRPOPlusTrainer(GRPOTrainer):
         num_generations = self.num_generations if mode == "train" else self.num_generations_eval
         penalties = None
         if token_kl is not None:
-            self._update_kl_controller(token_kl, self._loss_mask(batch), mode, in_reward=True)
+            if self.kl_controller is not None and mode == "train":  # once per generation batch: its token-mean KL
+                sums = torch.stack([token_kl.sum(), self._loss_mask(batch).sum()]).double().detach()
+                sums = self.accelerator.reduce(sums, reduction="sum")
+                self._update_kl_controller(sums, mode, in_reward=True, local_rows=token_kl.size(0))
             if self.reward_mode == "process":
                 local = segment_sums(token_kl, [record["ends"][r] for r in rows.tolist()])
             else:
@@ -254,7 +254,7 @@ class GRPOPlusTrainer(GRPOTrainer):
                 local = torch.nn.functional.pad(local, (0, local_width - local.size(1)))
             local = local[:, :local_width].to(batch["completion_ids"].device)
             return local * batch["tool_mask"] if "tool_mask" in batch else local
-        rewards = self._weighted_rewards(record["rewards"], list(range(len(self.reward_funcs))))
+        rewards = weighted_rewards(record["rewards"], self.reward_weights, range(len(self.reward_funcs)))
         if penalties is not None:
             kl_sums = torch.tensor(penalties, dtype=rewards.dtype, device=rewards.device)
             rewards = rewards - beta * kl_sums
@@ -392,16 +392,17 @@ class GRPOPlusTrainer(GRPOTrainer):
             per_token = per_token * inputs["importance_sampling_ratio"]
         return self._aggregate(per_token * selected, mask, inputs, mode)
 
-    def _update_kl_controller(self, token_kl: torch.Tensor, mask: torch.Tensor, mode: str, in_reward: bool) -> None:
-        """Adaptive β: with KL in the reward once per generation batch (its token-mean KL, n = its completions),
-        with KL in the loss once per optimizer step (the window's token-mean KL, n = the step's completions)."""
+    def _update_kl_controller(self, sums: torch.Tensor, mode: str, in_reward: bool, local_rows: int = 0) -> None:
+        """Adaptive β from ``sums`` = (KL sum, token count) already reduced over the processes: with KL in the reward
+        once per generation batch (n = its completions, ``local_rows`` per process), with KL in the loss once per
+        optimizer step (the window's token-mean KL, n = the step's completions)."""
         if self.kl_controller is None or mode != "train" or in_reward != self.kl_in_reward:
             return
-        sums = self.accelerator.reduce(torch.stack([(token_kl * mask).sum(), mask.sum()]).double().detach(), reduction="sum")
+        sums = sums.detach().double().cpu()
         if in_reward:
-            n = token_kl.size(0) * self.accelerator.num_processes
+            n = local_rows * self.accelerator.num_processes
         else:
-            self._kl_window += sums.cpu()
+            self._kl_window += sums
             if not self.accelerator.sync_gradients:
                 return
             sums, self._kl_window = self._kl_window, torch.zeros(2, dtype=torch.float64)
@@ -411,9 +412,7 @@ class GRPOPlusTrainer(GRPOTrainer):
 
     def _importance_weights(self, logps: torch.Tensor, inputs, mask: torch.Tensor) -> torch.Tensor:
         """TRL's importance ratio π/π_old (token or sequence level) used by ``use_bias_correction_kl``."""
-        old = inputs.get("old_per_token_logps")
-        old = logps.detach() if old is None else old
-        log_ratio = logps - old
+        log_ratio = logps - self._old_logps(logps, inputs)
         if self.importance_sampling_level == "sequence":
             log_ratio = ((log_ratio * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)).unsqueeze(-1)
         return torch.exp(log_ratio)
@@ -435,7 +434,7 @@ class GRPOPlusTrainer(GRPOTrainer):
             count = sums[-1].clamp(min=1.0)
         for name, total in zip(("kl", "kl/k1", "kl/k2", "kl/k3"), sums[:-1]):
             self._metrics[mode][name].append((total / count).item())
-        self._update_kl_controller(kl.detach(), mask, mode, in_reward=False)
+        self._update_kl_controller(torch.stack([sums[0], sums[-1]]), mode, in_reward=False)  # the reduced kl sums
 
     # ----------------------------------------------------------------------------------------------- resume
     def _save_checkpoint(self, model, trial):
