@@ -40,7 +40,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from benchmarks.accuracy_data import DEFAULT_OUT, STYLES  # noqa: E402
-from benchmarks.bench_rewards import _timed_cpu  # noqa: E402
+from benchmarks.bench_rewards import interleaved_rounds  # noqa: E402
 from benchmarks.common import make_row, note_row, paired_ratios  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -165,19 +165,10 @@ def _throughput_row(name: str, records: Sequence[dict], rounds: int, ours, trl) 
             f"not measured: {len(records)} completions cannot fill {rounds + 1} rounds",
             reference="trl.rewards.accuracy_reward",
         )
-    trl_times, our_times, trl_cpu, our_cpu = [], [], [], []
-    for r in range(rounds + 1):
-        chunk = shuffled[r * size : (r + 1) * size]
-        completions, solutions = _conversational(chunk), [c["solution"] for c in chunk]
-        t_trl, c_trl, _ = _timed_cpu(lambda: trl(completions, solution=solutions))
-        t_ours, c_ours, _ = _timed_cpu(lambda: ours(completions, solution=solutions), ours.pool.pids)
-        logger.info("%s round %d: TRL %.2f s, ours %.2f s", name, r, t_trl, t_ours)
-        if r == 0:
-            continue
-        trl_times.append(t_trl)
-        our_times.append(t_ours)
-        trl_cpu.append(c_trl)
-        our_cpu.append(c_ours)
+    chunks = (shuffled[r * size : (r + 1) * size] for r in range(rounds + 1))
+    batches = ((_conversational(chunk), [c["solution"] for c in chunk]) for chunk in chunks)
+    kept = interleaved_rounds(name, batches, trl, ours)
+    trl_times, our_times, trl_cpu, our_cpu = (kept[k] for k in ("trl_times", "our_times", "trl_cpu", "our_cpu"))
     ratios = paired_ratios(trl_times, our_times)
     median = statistics.median
     return make_row(

@@ -167,27 +167,36 @@ def _timed_cpu(fn, pids=()) -> tuple[float, float, list]:
     return wall, time.process_time() - cpu0 + _cpu_seconds(pids) - workers0, out
 
 
-def _throughput_row(name: str, prompts: int, rounds: int, distinct: bool, ours, trl) -> dict:
-    trl_times, our_times, agree, total, unique = [], [], 0, 0, []
-    trl_cpu, our_cpu, loads = [], [], [os.getloadavg()[0]]
-    for r in range(rounds + 1):
-        completions, solutions = make_batch(prompts, seed=1000 * (r + 1) + distinct, distinct=distinct)
+def interleaved_rounds(name: str, batches, trl, ours) -> dict[str, list]:
+    """Grade each ``(completions, solutions)`` batch with TRL's reward, then ours, timing both (wall and CPU, our
+    workers' CPU included); the first batch is a warm-up left out. Returns per kept round: ``trl_times``,
+    ``our_times``, ``trl_cpu``, ``our_cpu`` and ``rounds`` (completions, solutions, TRL's scores, our scores)."""
+    kept: dict[str, list] = {"trl_times": [], "our_times": [], "trl_cpu": [], "our_cpu": [], "rounds": []}
+    for r, (completions, solutions) in enumerate(batches):
         t_trl, c_trl, s_trl = _timed_cpu(lambda: trl(completions, solution=solutions))
-        pids = ours.pool.pids
-        t_ours, c_ours, s_ours = _timed_cpu(lambda: ours(completions, solution=solutions), pids)
+        t_ours, c_ours, s_ours = _timed_cpu(lambda: ours(completions, solution=solutions), ours.pool.pids)
         logger.info("%s round %d: TRL %.2f s (CPU %.2f), ours %.2f s (CPU %.2f)", name, r, t_trl, c_trl, t_ours, c_ours)
         if r == 0:
             continue
-        trl_times.append(t_trl)
-        our_times.append(t_ours)
-        trl_cpu.append(c_trl)
-        our_cpu.append(c_ours)
-        agree += sum(a == b for a, b in zip(s_trl, s_ours))
-        total += len(s_ours)
-        texts = [c[0]["content"] for c in completions]
-        from rewards.accuracy import extract_answer
+        for key, value in zip(("trl_times", "our_times", "trl_cpu", "our_cpu"), (t_trl, t_ours, c_trl, c_ours)):
+            kept[key].append(value)
+        kept["rounds"].append((completions, solutions, s_trl, s_ours))
+    return kept
 
-        unique.append(len({(g, extract_answer(t)) for g, t in zip(solutions, texts)}) / len(texts))
+
+def _throughput_row(name: str, prompts: int, rounds: int, distinct: bool, ours, trl) -> dict:
+    from rewards.accuracy import extract_answer
+
+    loads = [os.getloadavg()[0]]
+    batches = (make_batch(prompts, seed=1000 * (r + 1) + distinct, distinct=distinct) for r in range(rounds + 1))
+    kept = interleaved_rounds(name, batches, trl, ours)
+    trl_times, our_times, trl_cpu, our_cpu = (kept[k] for k in ("trl_times", "our_times", "trl_cpu", "our_cpu"))
+    agree = sum(a == b for _, _, s_trl, s_ours in kept["rounds"] for a, b in zip(s_trl, s_ours))
+    total = sum(len(s_ours) for *_, s_ours in kept["rounds"])
+    unique = [
+        len({(g, extract_answer(c[0]["content"])) for g, c in zip(solutions, completions)}) / len(completions)
+        for completions, solutions, _, _ in kept["rounds"]
+    ]
     ratios = paired_ratios(trl_times, our_times)
     loads.append(os.getloadavg()[0])
     n = prompts * G
