@@ -46,56 +46,57 @@ class Translation:
     keys: set[str] = field(default_factory=set)
 
 
+def _pop_flags(argv: Sequence[str], dest_of, optional_value: bool) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """Take the ``--name value`` / ``--name=value`` flags whose ``dest_of(name)`` is not None out of ``argv``.
+
+    With ``optional_value`` a flag not followed by a value (the end, or another ``--flag``) means ``"true"``; else
+    it is an error. Returns (the other arguments, {dest: (name as written, value as written)})."""
+    rest: list[str] = []
+    found: dict[str, tuple[str, str]] = {}
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        name, eq, value = token[2:].partition("=") if token.startswith("--") else ("", "", "")
+        dest = dest_of(name) if name else None
+        if dest is None:
+            rest.append(token)
+            i += 1
+            continue
+        if not eq:
+            if i + 1 < len(argv) and not (optional_value and argv[i + 1].startswith("--")):
+                value = argv[i + 1]
+                i += 1
+            elif optional_value:
+                value = "true"
+            else:
+                raise DialectError(f"--{name} needs a value")
+        found[dest] = (name, value)
+        i += 1
+    return rest, found
+
+
 def split_flags(argv: Sequence[str], native: Iterable[str]) -> tuple[list[str], dict[str, Any]]:
     """Take the LLaMA-Factory-only ``--key value`` / ``--key=value`` / ``--key`` (= true) flags out of ``argv``.
 
     Returns (the other arguments, {key: value as written}).
     """
     dialect_keys = lf_only_keys(native)
-    rest: list[str] = []
-    flags: dict[str, Any] = {}
-    i = 0
-    while i < len(argv):
-        token = argv[i]
-        name, eq, value = token[2:].partition("=") if token.startswith("--") else ("", "", "")
-        name = name.replace("-", "_")
-        if name in dialect_keys:
-            if eq:
-                flags[name] = value
-            elif i + 1 < len(argv) and not argv[i + 1].startswith("--"):
-                flags[name] = argv[i + 1]
-                i += 1
-            else:
-                flags[name] = "true"
-        else:
-            rest.append(token)
-        i += 1
-    return rest, flags
+    rest, found = _pop_flags(
+        argv, lambda name: name.replace("-", "_") if name.replace("-", "_") in dialect_keys else None, True
+    )
+    return rest, {key: value for key, (_, value) in found.items()}
 
 
 def _take_native_flags(argv: Sequence[str], names: Iterable[str], options: Mapping[str, str]):
     """Take ``--name value`` flags of the native fields ``names`` (any alias in ``options``) out of ``argv``."""
     names = set(names)
-    rest: list[str] = []
+    rest, found = _pop_flags(argv, lambda name: options.get(name) if options.get(name) in names else None, False)
     taken: dict[str, Any] = {}
-    i = 0
-    while i < len(argv):
-        token = argv[i]
-        name, eq, value = token[2:].partition("=") if token.startswith("--") else ("", "", "")
-        dest = options.get(name)
-        if dest in names:
-            if not eq:
-                if i + 1 >= len(argv):
-                    raise DialectError(f"--{name} needs a value")
-                value = argv[i + 1]
-                i += 1
-            try:
-                taken[dest] = int(value)
-            except ValueError:
-                raise DialectError(f"--{name}={value!r} is not valid; expected an integer") from None
-        else:
-            rest.append(token)
-        i += 1
+    for dest, (name, value) in found.items():
+        try:
+            taken[dest] = int(value)
+        except ValueError:
+            raise DialectError(f"--{name}={value!r} is not valid; expected an integer") from None
     return rest, taken
 
 
