@@ -117,9 +117,11 @@ class DynamicSampler:
             if sum(map(sum, informative)) >= num_groups:
                 break
         chosen, filled = select_groups(informative, num_groups)
-        rows = rows_of(chosen, num_generations)
-        output = self._assemble(outputs, rows, local_size)
-        record = _select_record(records, rows)
+        if len(outputs) == 1 and filled == 0:  # the first round was full: it is the batch as TRL made it
+            output, record = {k: v for k, v in outputs[0].items() if k not in RECOMPUTED}, records[0]
+        else:
+            rows = rows_of(chosen, num_generations)
+            output, record = self._assemble(outputs, rows, local_size), _select_record(records, rows)
         stats = {
             "dynamic_sampling/rounds": float(len(outputs)),
             "dynamic_sampling/dropped_groups": float(sum(len(f) - sum(f) for f in informative)),
