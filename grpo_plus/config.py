@@ -264,7 +264,9 @@ class GRPOPlusConfig(GRPOConfig):
 
 
 def config_reference_markdown() -> str:
-    """The README's table of the grpo_plus fields, generated from their ``help`` metadata (the single source)."""
+    """docs/configuration.md's table of the grpo_plus fields, generated from their ``help`` metadata (the single
+    source): one row per field GRPOPlusConfig adds to TRL's GRPOConfig, with its default (``default_factory``'s value
+    where there is one), its choices and its help."""
     from dataclasses import MISSING, fields
 
     base = {f.name for f in fields(GRPOConfig)}
@@ -272,7 +274,7 @@ def config_reference_markdown() -> str:
     for f in fields(GRPOPlusConfig):
         if f.name in base:
             continue
-        default = f.default if f.default is not MISSING else None
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
         choices = ", ".join(f"`{c}`" for c in f.metadata.get("choices", []))
         help_text = f.metadata["help"].replace("|", "\\|")
         rows.append(f"| `{f.name}` | `{default!r}` | {choices} | {help_text} |")
@@ -280,4 +282,6 @@ def config_reference_markdown() -> str:
 
 
 if __name__ == "__main__":
-    print(config_reference_markdown())
+    import sys
+
+    sys.stdout.write(config_reference_markdown() + "\n")
