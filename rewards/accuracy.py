@@ -82,11 +82,12 @@ from .registry import register_reward
 
 logger = logging.getLogger(__name__)
 
-BOXED, ANSWER_TEXT, TEXT, NO_ANSWER = "boxed", "answer_text", "text", "none"
+BOXED, ANSWER_TEXT, TEXT, NO_ANSWER, UNFINISHED = "boxed", "answer_text", "text", "none", "unfinished"
 ANSWER_FORMATS = ("auto", "boxed")
 _PRELOAD = ("rewards.accuracy:warm_up",)
 _GOLD_CACHE: dict[str, list] = {}
 _GOLD_CACHE_SIZE = 4096
+_LOGGED_GOLDS: set[str] = set()
 _DELIMITED = re.compile(r"\$|\\\(|\\\[|\\boxed|\\fbox")
 _PROSE = re.compile(r"(?<![\\a-zA-Z])(?:[a-zA-Z]{3,}|[a-zA-Z]{2}\s+[a-zA-Z]{2,})")
 _LATEX_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox|operatorname)\s*\{[^{}]*\}|\\[a-zA-Z]+")
@@ -141,7 +142,7 @@ def last_boxed(text: str) -> str | None:
 
 
 _BOX_SEPARATOR = re.compile(
-    r"[\s,;$]*(?:(?:and|or|&|\\quad|\\qquad|\\text\s*\{\s*(?:and|or|,)?\s*\}|\\\\|\\,)[\s,;$]*)?", re.IGNORECASE
+    r"[\s,;$]*(?:(?:and|or|&|\\quad|\\qquad|\\text\s*\{\s*(?:and|or|,)?\s*\}|\\\\|\\,)[\s,;$]*)*", re.IGNORECASE
 )
 
 
@@ -171,7 +172,8 @@ def _strip_delimiters(text: str) -> str:
 # ------------------------------------------------------------------------------ plain-text final answers
 
 _ANCHOR = re.compile(
-    r"answer\s*(?:\([^()\n]{0,40}\)\s*)?(?:is\b|:)\s*:?"
+    r"(?m:^[ \t>]*(?:#{1,6}[ \t]*|\*\*)(?:final[ \t]+)?answer[ \t]*:?[ \t]*(?:\*\*)?[ \t]*:?[ \t]*$)"
+    r"|answer\s*(?:\([^()\n]{0,40}\)\s*)?(?:is\b|:)\s*:?"
     r"|(?m:^[ \t>*]*A\s*:)"
     r"|####"
     r"|答案(?:是|为|：|:)|(?<![\u4e00-\u9fff])答\s*(?:：|:)",
@@ -229,6 +231,53 @@ def _is_prose(text: str) -> bool:
     return bool(_PROSE.search(_LATEX_TEXT.sub(" ", text)))
 
 
+_LIST_GAP = re.compile(
+    r"[\s,;]*(?:(?:and|or|\\quad|\\qquad|\\text\s*\{\s*(?:and|or|,)?\s*\})[\s,;]*)*", re.IGNORECASE
+)
+_EQUATION_LEFT = re.compile(r"^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(?=\S)")
+_COPULA = re.compile(r"\b(?:is|are|equals?|was|were|be)\b", re.IGNORECASE)
+
+
+def _list_gap(gap: str) -> bool:
+    """True when ``gap`` (the text between two expressions) only separates items of a list: commas, semicolons,
+    ``and`` / ``or``, ``\\quad``, ``\\text{and}``; a bare space does not (``4 6`` is numbers side by side)."""
+    return bool(_LIST_GAP.fullmatch(gap)) and bool(re.search(r"[,;]|[a-zA-Z]", gap))
+
+
+def _list_around(text: str, tokens: list[tuple[int, int, str]], k: int, forward: bool) -> list[str]:
+    """Sources of ``tokens[k]`` and of its neighbours (after it when ``forward``, else before it) joined to it by
+    list separators only: the values of one answer written as a list (``$x = 5$ and $x = -2$``)."""
+    picked = [k]
+    step = 1 if forward else -1
+    j = k + step
+    while 0 <= j < len(tokens):
+        a, b = (tokens[picked[-1]], tokens[j]) if forward else (tokens[j], tokens[picked[-1]])
+        if not _list_gap(text[a[1] : b[0]]):
+            break
+        picked.append(j)
+        j += step
+    return [tokens[i][2] for i in sorted(picked)]
+
+
+def join_values(sources: Sequence[str]) -> str:
+    """One answer from the values of a list: ``"a, b"``, each ``x = a`` reduced to ``a`` when there are several
+    (``x = 5`` and ``x = -2`` give ``5, -2``, which math-verify compares with a gold ``5,-2`` as a set)."""
+    if len(sources) == 1:
+        return sources[0]
+    return ", ".join(_EQUATION_LEFT.sub("", source).strip() for source in sources)
+
+
+def _inside(position: int, spans: Sequence[tuple[int, int, str]]) -> bool:
+    return any(a <= position < b for a, b, _ in spans)
+
+
+def _plain_numbers(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``(start, end, source)`` of the numbers of ``text`` outside the math ``spans``."""
+    return [
+        (m.start(), m.end(), _number_source(m)) for m in _NUMBER_TOKEN.finditer(text) if not _inside(m.start(), spans)
+    ]
+
+
 def _phrase_answer(content: str) -> str | None:
     """The answer written after an anchored final-answer phrase (``content``: the rest of its line, or the next
     lines when that is blank)."""
@@ -237,20 +286,27 @@ def _phrase_answer(content: str) -> str | None:
     if not content:
         return None
     spans = _math_spans(content)
-    if spans and spans[0][0] == 0:
-        return spans[0][2] or None
     line = content.split("\n", 1)[0]
+    if spans and spans[0][0] == 0:
+        if not spans[0][2]:
+            return None
+        tokens = [span for span in spans if span[2]] + _plain_numbers(line, spans)
+        tokens.sort()
+        return join_values(_list_around(content, tokens, 0, forward=True))
     sentence = re.split(r"(?<=[^\d\s])\.(?:\s|$)|\.\s|;\s|\s—\s", line, maxsplit=1)[0].strip().rstrip(".").strip("*_ ")
     bare = re.sub(r"(?:\s+[a-zA-Z]+\.?)+$", "", sentence).strip()
     if bare and "$" not in bare and not _is_prose(bare) and re.search(r"[\w\\]", bare):
         number = _NUMBER_TOKEN.fullmatch(bare)
         return _number_source(number) if number else bare
-    candidates = [(start, source) for start, _, source in spans if start < len(sentence) and source]
-    for match in _NUMBER_TOKEN.finditer(sentence):
-        if not any(a <= match.start() < b for a, b, _ in spans):
-            candidates.append((match.start(), _number_source(match)))
+    candidates = [span for span in spans if span[0] < len(sentence) and span[2]] + _plain_numbers(sentence, spans)
+    candidates.sort()
     if candidates:
-        return min(candidates)[1]
+        for copula in reversed([m for m in _COPULA.finditer(sentence) if not _inside(m.start(), spans)]):
+            after = [c for c in candidates if c[0] >= copula.end()]
+            if after:
+                candidates = after
+                break
+        return join_values(_list_around(content, candidates, 0, forward=True))
     if sentence and len(sentence) <= 60:
         return sentence
     return None
@@ -285,12 +341,35 @@ def last_expression(text: str, closed: bool) -> str | None:
     tokens = _math_tokens(text)
     if not tokens:
         return None
-    start, end, source = tokens[-1]
+    end = tokens[-1][1]
     if not closed:
         tail = text[end:].rstrip()
         if tail and not _TERMINAL.search(tail):
             return None
-    return source
+    return join_values(_list_around(text, tokens, len(tokens) - 1, forward=False))
+
+
+_BARE_MATH = re.compile(r"\\[a-zA-Z]+|\^|_\{")
+
+
+def bare_last_line(text: str) -> str | None:
+    """The last line of ``text`` when it is a bare LaTeX expression without delimiters (``\\frac{243}{625}``,
+    ``16\\sqrt{3}``, ``y = -2x^2``): no prose, no ``$``, a LaTeX command, power or subscript, and a digit or a
+    constant; else None."""
+    lines = text.rstrip().rsplit("\n", 1)
+    line = lines[-1].strip().rstrip(".").strip()
+    if not line or len(line) > 80 or "$" in line or "\\begin" in line or "\\end" in line or _is_prose(line):
+        return None
+    if not _BARE_MATH.search(line) or not re.search(r"\d|\\(?:pi|infty|sqrt|frac)", line):
+        return None
+    return line
+
+
+def unfinished_thinking(text: str, tag: str = "think") -> bool:
+    """True when ``text`` opens a ``<think>`` block that it never closes (a reasoning model cut off at the length
+    limit before it answered)."""
+    opened = text.rfind(f"<{tag}>")
+    return opened >= 0 and text.find(f"</{tag}>", opened) < 0
 
 
 def extract_answer(text: str, answer_tag: str | None = "answer", answer_format: str = "boxed") -> tuple[str, str]:
@@ -326,6 +405,8 @@ def extract_answer(text: str, answer_tag: str | None = "answer", answer_format: 
             return content, BOXED
     answer = phrase_answer(scope)
     if answer is None:
+        answer = bare_last_line(scope)
+    if answer is None:
         answer = last_expression(scope, closed=region is not None)
     if answer is None:
         return "", NO_ANSWER
@@ -341,10 +422,20 @@ def _math_verify():
     return math_verify
 
 
+_GOLD_SPACING = re.compile(r"\\[!,;:]|\\(?:thinspace|negthinspace)\b")
+_THOUSANDS = re.compile(r"[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
 def _gold_text(gold: str) -> str:
+    """The gold as one LaTeX expression: GSM8K's ``... #### 72`` reduced to ``72``; an escaped currency sign
+    (``\\$76.80``) and spacing macros (``\\!``, ``\\,``: ``32,\\!348``) removed; thousands separators removed from a
+    plain number (``32,348``; math-verify would read it as the pair 32, 348)."""
     text = gold.strip()
     if "####" in text:
         text = text.rsplit("####", 1)[1].strip()
+    text = _GOLD_SPACING.sub("", text.replace("\\$", "")).strip()
+    if _THOUSANDS.fullmatch(_strip_delimiters(text)):
+        text = _strip_delimiters(text).replace(",", "")
     return text
 
 
@@ -369,6 +460,35 @@ def simple_number(text: str) -> tuple[Fraction, bool] | None:
             return None
         value, literal = Fraction(int(numerator), int(denominator)), False
     return (-value if sign else value), literal
+
+
+_MULTI_VALUED = re.compile(r"[,;]|\\pm|\\mp|\\\{|\\cup|\band\b|\bor\b")
+_OPENERS, _CLOSERS = "([{", ")]}"
+
+
+def single_valued_gold(gold: str) -> bool:
+    """True for a gold that is one value: no list separator (``,`` ``;`` ``and`` ``or``), no ``\\pm``, set or union
+    (a tuple ``(3, 4)`` or an interval counts as several here: math-verify decides those)."""
+    return not _MULTI_VALUED.search(_gold_text(gold))
+
+
+def answer_values(source: str) -> int:
+    """How many values an extracted answer lists: items separated at the top level (outside brackets and braces) by
+    ``,`` ``;`` ``and`` ``or`` ``\\quad``; a number with thousands separators (``1,300``) is one value."""
+    text = _strip_delimiters(source)
+    if _THOUSANDS.fullmatch(text.replace(" ", "")):
+        return 1
+    items, depth, start = 0, 0, 0
+    for match in re.finditer(r"\\[{}]|[()\[\]{}]|,|;|\\q?quad|(?<![a-zA-Z\\])(?:and|or)(?![a-zA-Z])", text):
+        token = match.group(0)
+        if token[-1] in _OPENERS:
+            depth += 1
+        elif token[-1] in _CLOSERS:
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            items += bool(text[start : match.start()].strip())
+            start = match.end()
+    return items + bool(text[start:].strip())
 
 
 _PLAIN_GOLD = re.compile(r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
@@ -479,13 +599,17 @@ def is_unevaluated_expression(source: str) -> bool:
 
 
 def rule_grade(gold: str, source: str, mode: str, allow_expressions: bool = False) -> tuple[float, str] | None:
-    """``(score, reason)`` decided in the trainer process without math-verify, else None: no answer (0.0), a choice
-    letter or text gold (string comparison), an unevaluated expression against a plain-number gold (0.0 unless
-    ``allow_expressions``)."""
+    """``(score, reason)`` decided in the trainer process without math-verify, else None: no answer (0.0), unfinished
+    thinking (0.0), a list of several values against a single-valued gold (0.0), a choice letter or text gold
+    (string comparison), an unevaluated expression against a plain-number gold (0.0 unless ``allow_expressions``)."""
     if mode == NO_ANSWER:
         return 0.0, "[no answer]"
+    if mode == UNFINISHED:
+        return 0.0, "[unfinished thinking]"
     if mode != BOXED:
         return None
+    if answer_values(source) > 1 and single_valued_gold(gold):
+        return 0.0, "[several values]"
     letter = choice_gold(gold)
     if letter is not None:
         return float(_answer_choice(source) == letter), "[choice]"
@@ -516,6 +640,19 @@ def fast_grade(gold: str, source: str, mode: str) -> float | None:
     if g[1] and a[1]:
         return 0.0
     return None
+
+
+def _log_unparsable_gold(gold: str, index: int) -> None:
+    """Warn once per gold (not per sample) that math-verify finds no mathematical object in it."""
+    if gold in _LOGGED_GOLDS:
+        return
+    if len(_LOGGED_GOLDS) >= _GOLD_CACHE_SIZE:
+        _LOGGED_GOLDS.clear()
+    _LOGGED_GOLDS.add(gold)
+    logger.warning(
+        "accuracy: gold %r (sample %d) has no mathematical object math-verify can read; its samples score None "
+        "(skipped by the trainer)", gold[:200], index,
+    )
 
 
 def _parse_gold(gold: str) -> list:
@@ -606,6 +743,10 @@ class Accuracy:
             prompts that demand a box).
         allow_expressions: accept an unevaluated arithmetic expression (``7+6``) against a plain-number gold
             (``13``); off by default, so that copying the question's arithmetic is not rewarded.
+        require_finished_thinking: a completion that opens ``<think>`` and never closes it (cut off at the length
+            limit) scores 0.0 whatever numbers its thinking holds: a reasoning model that has not finished has not
+            answered (PrimeIntellect-ai/verifiers#213). ``False`` grades such text like any other (templates
+            without think tags are unaffected either way).
     """
 
     def __init__(
@@ -617,6 +758,7 @@ class Accuracy:
         memory_limit_mb: int = 4096,
         answer_format: str = "auto",
         allow_expressions: bool = False,
+        require_finished_thinking: bool = True,
     ):
         if not timeout or timeout <= 0:
             raise ValueError(f"reward 'accuracy': timeout must be a positive number of seconds, got {timeout!r}")
@@ -625,6 +767,11 @@ class Accuracy:
         check_choice("accuracy", "answer_format", answer_format, ANSWER_FORMATS)
         if not isinstance(allow_expressions, bool):
             raise ValueError(f"reward 'accuracy': allow_expressions must be True or False, got {allow_expressions!r}")
+        if not isinstance(require_finished_thinking, bool):
+            raise ValueError(
+                "reward 'accuracy': require_finished_thinking must be True or False, "
+                f"got {require_finished_thinking!r}"
+            )
         self.solution_column = solution_column
         self.timeout = float(timeout)
         self.num_workers = num_workers
@@ -632,6 +779,7 @@ class Accuracy:
         self.memory_limit_mb = int(memory_limit_mb)
         self.answer_format = answer_format
         self.allow_expressions = allow_expressions
+        self.require_finished_thinking = require_finished_thinking
         self.__name__ = "accuracy"
 
     @property
@@ -652,6 +800,9 @@ class Accuracy:
                 continue
             if not isinstance(gold, (str, int, float)):
                 raise RewardError(name, f"gold answer must be a str or a number, got {type(gold).__name__}", i)
+            if self.require_finished_thinking and unfinished_thinking(text):
+                keys.append((str(gold), "", UNFINISHED))
+                continue
             source, mode = extract_answer(text, self.answer_tag, self.answer_format)
             keys.append((str(gold), source, mode))
         outcomes: dict[tuple[str, str, str], tuple[str, Any]] = {}
@@ -678,6 +829,8 @@ class Accuracy:
             if status == OK:
                 rewards.append(value[0])
                 parsed.append(value[1])
+                if value[0] is None:
+                    _log_unparsable_gold(key[0], i)
             elif status in (TIMEOUT, CRASH):
                 rewards.append(0.0)
                 parsed.append(f"[{status}]")

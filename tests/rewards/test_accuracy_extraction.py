@@ -181,7 +181,7 @@ def test_listing_candidates_cannot_raise_the_reward(accuracy):
         ("2", listing, 0.0),
         ("3", listing, 0.0),
         ("18", "It could be 18 or 20.", 0.0),
-        ("20", "It could be 18 or 20.", 1.0),
+        ("20", "It could be 18 or 20.", 0.0),
         ("18", "The answer is 20.\nA: 18", 1.0),
         ("20", "The answer is 20.\nA: 18", 0.0),
     ]
