@@ -58,3 +58,12 @@ def test_relative_links_lead_to_existing_files_and_headings(page):
         assert path.exists(), f"{page.name} links {link}, which does not exist"
         if anchor and path.suffix == ".md":
             assert anchor in anchors(path.read_text(encoding="utf-8")), f"{page.name} links {link}: no such heading"
+
+
+def test_every_config_and_example_is_named_on_a_page():
+    """A run config or an example script nobody can find is as good as missing: each is named in README.md or docs/."""
+    text = "".join(page.read_text(encoding="utf-8") for page in doc_files())
+    files = sorted((REPO / "configs").glob("*.yaml")) + sorted((REPO / "configs" / "accelerate").glob("*.yaml"))
+    files += [p for p in sorted((REPO / "examples").glob("*.py")) if not p.name.startswith("_")]
+    unnamed = [p.relative_to(REPO).as_posix() for p in files if p.name not in text]
+    assert not unnamed, f"name these in README.md or a docs/ page: {unnamed}"
