@@ -391,7 +391,8 @@ def extract_answer(text: str, answer_tag: str | None = "answer", answer_format: 
     scope = region if region is not None else text
     boxes = final_boxes(scope)
     if boxes:
-        return ", ".join(boxes), BOXED
+        values = [value for box in boxes for value in split_values(box)]
+        return (join_values(values) if len(values) > 1 else ", ".join(boxes)), BOXED
     if answer_format == "boxed":
         if region is None:
             return text, TEXT
@@ -434,8 +435,9 @@ def _gold_text(gold: str) -> str:
     if "####" in text:
         text = text.rsplit("####", 1)[1].strip()
     text = _GOLD_SPACING.sub("", text.replace("\\$", "")).strip()
-    if _THOUSANDS.fullmatch(_strip_delimiters(text)):
-        text = _strip_delimiters(text).replace(",", "")
+    compact = re.sub(r"\s+", "", _strip_delimiters(text))
+    if _THOUSANDS.fullmatch(compact):
+        text = compact.replace(",", "")
     return text
 
 
@@ -475,20 +477,33 @@ def single_valued_gold(gold: str) -> bool:
 def answer_values(source: str) -> int:
     """How many values an extracted answer lists: items separated at the top level (outside brackets and braces) by
     ``,`` ``;`` ``and`` ``or`` ``\\quad``; a number with thousands separators (``1,300``) is one value."""
+    return len(split_values(source))
+
+
+_ITEM_SEPARATOR = re.compile(
+    r"\\[{}]|[()\[\]{}]|,|;|\\q?quad|\\text\s*\{\s*(?:and|or)\s*\}|(?<![a-zA-Z\\])(?:and|or)(?![a-zA-Z])"
+)
+
+
+def split_values(source: str) -> list[str]:
+    """The values an extracted answer lists (see :func:`answer_values`), stripped, in order."""
     text = _strip_delimiters(source)
     if _THOUSANDS.fullmatch(text.replace(" ", "")):
-        return 1
-    items, depth, start = 0, 0, 0
-    for match in re.finditer(r"\\[{}]|[()\[\]{}]|,|;|\\q?quad|(?<![a-zA-Z\\])(?:and|or)(?![a-zA-Z])", text):
+        return [text]
+    items, depth, start = [], 0, 0
+    for match in _ITEM_SEPARATOR.finditer(text):
         token = match.group(0)
+        if token.startswith("\\text"):
+            token = ","
         if token[-1] in _OPENERS:
             depth += 1
         elif token[-1] in _CLOSERS:
             depth = max(depth - 1, 0)
         elif depth == 0:
-            items += bool(text[start : match.start()].strip())
+            items.append(text[start : match.start()])
             start = match.end()
-    return items + bool(text[start:].strip())
+    items.append(text[start:])
+    return [item.strip() for item in items if item.strip()]
 
 
 _PLAIN_GOLD = re.compile(r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")

@@ -1,0 +1,229 @@
+"""accuracy on competition-level answers (issue 18): ``# Answer`` headings, bare LaTeX last lines, several values as
+one answer, an equation inside the answer phrase, escaped-currency and spacing golds, unfinished thinking. Each rule
+has right and wrong cases; every expected score is the mathematical truth of the hand-written case (the ``# Answer``
+completions imitate the PRM800K format, no data of it is used)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from rewards import get_reward
+from rewards.accuracy import (
+    BOXED,
+    answer_values,
+    bare_last_line,
+    extract_answer,
+    final_boxes,
+    join_values,
+    rule_grade,
+    single_valued_gold,
+    split_values,
+    unfinished_thinking,
+)
+
+
+@pytest.fixture(scope="module")
+def accuracy():
+    reward = get_reward("accuracy", timeout=30.0, num_workers=2)
+    reward.pool.warm_up()
+    return reward
+
+
+def grade_all(reward, cases):
+    """``cases``: (gold, completion, expected); returns the mismatches."""
+    got = reward([c for _, c, _ in cases], solution=[g for g, _, _ in cases])
+    return [(g, c, e, r) for (g, c, e), r in zip(cases, got) if r != e]
+
+
+def auto(text):
+    return extract_answer(text, "answer", "auto")
+
+
+# ------------------------------------------------------------------------- "# Answer" headings, bare LaTeX
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("The ratio is 3/5, so the eighth term is computed.\n\n# Answer\n\n\\frac{243}{625}", "\\frac{243}{625}"),
+        ("Solving gives x = -4 and y = 8.\n\n# Answer\n\n(-4, 8)", "(-4, 8)"),
+        ("So we subtract 1.\n\n# Answer\n\n\\sqrt{3}-1", "\\sqrt{3}-1"),
+        ("The slope is -2.\n\n# Answer\n\ny = -2x", "y = -2x"),
+        ("Each side is 4, and 4 times 4 is 16.\n\n# Answer\n\n16\\sqrt{3}", "16\\sqrt{3}"),
+        ("Steps.\n\n## Final Answer\n\n7", "7"),
+        ("Steps.\n\n**Final Answer**\n\n$\\frac{1}{2}$", "\\frac{1}{2}"),
+    ],
+)
+def test_answer_heading_is_an_anchor(text, answer):
+    assert auto(text) == (answer, BOXED)
+
+
+def test_answer_heading_grades_right_and_wrong(accuracy):
+    cases = [
+        ("\\frac{243}{625}", "The common ratio is 3/5 and 5 steps.\n\n# Answer\n\n\\frac{243}{625}", 1.0),
+        ("\\frac{243}{625}", "The common ratio is 3/5 and 625 appears.\n\n# Answer\n\n\\frac{243}{125}", 0.0),
+        ("(-4, 8)", "# Answer\n\n(-4, 8)", 1.0),
+        ("(-4, 8)", "# Answer\n\n(8, -4)", 0.0),
+        ("\\sqrt{3}-1", "# Answer\n\n\\sqrt{3}-1", 1.0),
+        ("\\sqrt{3}-1", "# Answer\n\n\\sqrt{3}+1", 0.0),
+        ("y = -2x", "# Answer\n\ny = -2x", 1.0),
+        ("y = -2x", "# Answer\n\ny = 2x", 0.0),
+        ("16\\sqrt{3}", "# Answer\n\n16\\sqrt{3}", 1.0),
+        ("16\\sqrt{3}", "# Answer\n\n16\\sqrt{2}", 0.0),
+    ]
+    assert grade_all(accuracy, cases) == []
+
+
+def test_bare_latex_last_line():
+    assert bare_last_line("Multiply the terms.\n\\frac{243}{625}") == "\\frac{243}{625}"
+    assert bare_last_line("So the area is\n16\\sqrt{3}.") == "16\\sqrt{3}"
+    assert bare_last_line("The answer follows from \\frac{1}{2}") is None
+    assert bare_last_line("\\end{align*}") is None
+    assert bare_last_line("so we get 12") is None
+    assert auto("Multiply the terms 243 and 625.\n\\frac{243}{625}") == ("\\frac{243}{625}", BOXED)
+
+
+# --------------------------------------------------------------------------------------- several values
+
+
+def test_value_lists_are_split_and_joined():
+    assert split_values("a = -2, b = -2") == ["a = -2", "b = -2"]
+    assert split_values("(1, 0), (100, 8)") == ["(1, 0)", "(100, 8)"]
+    assert split_values("4 \\text{ and } 8") == ["4", "8"]
+    assert split_values("12 or 13") == ["12", "13"]
+    assert split_values("1,300") == ["1,300"]
+    assert split_values("[1, 2)") == ["[1, 2)"]
+    assert answer_values("\\{1, 2\\}") == 1
+    assert join_values(["x = 5", "x = -2"]) == "5, -2"
+    assert join_values(["x = 5"]) == "x = 5"
+    assert final_boxes("\\boxed{10, 11} \\quad \\text{and} \\quad \\boxed{-2, -1}") == ["10, 11", "-2, -1"]
+
+
+def test_single_valued_gold():
+    assert single_valued_gold("12")
+    assert single_valued_gold("\\$32,\\!348")
+    assert single_valued_gold("\\frac{1}{2}")
+    assert not single_valued_gold("5,-2")
+    assert not single_valued_gold("1 \\pm \\sqrt{19}")
+    assert not single_valued_gold("\\{1\\}")
+    assert not single_valued_gold("(3, 4)")
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("Solve.\n\n**Final Answer:** The solutions are \\(x = 5\\) and \\(x = -2\\).", "5, -2"),
+        ("So \\boxed{10, 11, 12} \\quad \\text{and} \\quad \\boxed{-2, -1}", "10, 11, 12, -2, -1"),
+        ("Therefore the real roots are $1 + \\sqrt{19}$ and $1 - \\sqrt{19}$.", "1 + \\sqrt{19}, 1 - \\sqrt{19}"),
+        ("The answer is $12$ and $13$.", "12, 13"),
+        ("Thus \\boxed{a = -2, b = -2}", "-2, -2"),
+    ],
+)
+def test_several_values_are_one_answer(text, answer):
+    assert auto(text) == (answer, BOXED)
+
+
+def test_several_values_grade_as_a_set(accuracy):
+    ten = "10, 11, 12, 13, 14, -2, -1, 0, 1, 2"
+    both = "\\boxed{10, 11, 12, 13, 14} \\quad \\text{and} \\quad \\boxed{-2, -1, 0, 1, 2}"
+    cases = [
+        ("5,-2", "**Final Answer:** The solutions are \\(x = 5\\) and \\(x = -2\\).", 1.0),
+        ("5,-2", "**Final Answer:** The solutions are \\(x = -2\\) and \\(x = 5\\).", 1.0),
+        ("5,-2", "**Final Answer:** The solutions are \\(x = 5\\) and \\(x = 2\\).", 0.0),
+        ("5,-2", "**Final Answer:** The solution is \\(x = 5\\).", 0.0),
+        (ten, f"So the two runs are {both}", 1.0),
+        (ten, "So the run is \\boxed{10, 11, 12, 13, 14}", 0.0),
+        ("10^{100}, 10^{1/100}", "\\boxed{10^{100}, 10^{0.01}}", 1.0),
+        ("10^{100}, 10^{1/100}", "\\boxed{10^{100}, 10^{0.1}}", 0.0),
+        ("1 \\pm \\sqrt{19}", "Therefore the real roots are $1 + \\sqrt{19}$ and $1 - \\sqrt{19}$.", 1.0),
+        ("1 \\pm \\sqrt{19}", "Therefore the real roots are $1 + \\sqrt{19}$ and $1 - \\sqrt{17}$.", 0.0),
+        ("-2,-2", "Thus \\boxed{a = -2, b = -2}", 1.0),
+        ("-2,-2", "Thus \\boxed{a = -2, b = 2}", 0.0),
+    ]
+    assert grade_all(accuracy, cases) == []
+
+
+def test_hedging_stays_unrewarded(accuracy):
+    cases = [
+        ("12", "The answer is 12 or 13.", 0.0),
+        ("13", "The answer is 12 or 13.", 0.0),
+        ("12", "The answer is $12$ and $13$.", 0.0),
+        ("12", "\\boxed{12} or \\boxed{13}", 0.0),
+        ("13", "\\boxed{12}, \\boxed{13}", 0.0),
+        ("20", "It could be 18 or 20.", 0.0),
+        ("5", "**Final Answer:** The solutions are \\(x = 5\\) and \\(x = -2\\).", 0.0),
+        ("5", "\\boxed{5, -2}", 0.0),
+    ]
+    assert grade_all(accuracy, cases) == []
+    assert rule_grade("12", "12, 13", BOXED) == (0.0, "[several values]")
+    assert rule_grade("12, 13", "12, 13", BOXED) is None
+
+
+# ------------------------------------------------------------------------------ equation in the answer phrase
+
+
+def test_value_after_the_copula_of_a_prose_answer(accuracy):
+    text = "**Answer:** The smallest value of \\(n\\) for which the sum exceeds 100 is \\(n = 10\\)."
+    assert auto(text) == ("n = 10", BOXED)
+    cases = [
+        ("10", text, 1.0),
+        ("100", text, 0.0),
+        ("10", text.replace("n = 10", "n = 11"), 0.0),
+        ("7", "Answer: The value of $x$ is $7$.", 1.0),
+        ("7", "Answer: The value of $x$ is $8$.", 0.0),
+    ]
+    assert grade_all(accuracy, cases) == []
+
+
+# ----------------------------------------------------------------------------------------------- gold forms
+
+
+def test_escaped_currency_and_spacing_golds(accuracy):
+    cases = [
+        ("\\$76.80", "The total is \\boxed{76.80}.", 1.0),
+        ("\\$76.80", "The total is \\boxed{\\$76.80}.", 1.0),
+        ("\\$76.80", "The total is \\boxed{76.08}.", 0.0),
+        ("\\$32,\\!348", "The total is \\boxed{32348}.", 1.0),
+        ("\\$32,\\!348", "The total is \\boxed{32,348}.", 1.0),
+        ("\\$32,\\!348", "The total is \\boxed{32438}.", 0.0),
+        ("11,\\! 111,\\! 111,\\! 100", "\\boxed{11111111100}", 1.0),
+        ("11,\\! 111,\\! 111,\\! 100", "\\boxed{1111111100}", 0.0),
+        ("10\\,000", "\\boxed{10000}", 1.0),
+        ("5\\text{ cm}", "\\boxed{5}", 1.0),
+        ("5\\text{ cm}", "\\boxed{6}", 0.0),
+        ("1,-2", "\\boxed{-2, 1}", 1.0),
+    ]
+    assert grade_all(accuracy, cases) == []
+
+
+def test_gold_without_mathematical_object_is_none_and_logged_once(accuracy, caplog):
+    gold = "\\text{see the figure}!?"
+    with caplog.at_level(logging.WARNING, logger="rewards.accuracy"):
+        assert accuracy(["\\boxed{1}", "\\boxed{2}", "\\boxed{3}"], solution=[gold] * 3) == [None] * 3
+        assert accuracy(["\\boxed{4}"], solution=[gold]) == [None]
+    assert sum("no mathematical object" in r.getMessage() for r in caplog.records) == 1
+
+
+# ------------------------------------------------------------------------------------------ unfinished thinking
+
+
+def test_unfinished_thinking_is_detected():
+    assert unfinished_thinking("<think>7 + 6 = 13, so")
+    assert unfinished_thinking("<think>a</think> then <think>b")
+    assert not unfinished_thinking("<think>7 + 6 = 13</think> The answer is 13.")
+    assert not unfinished_thinking("The answer is 13.")
+
+
+def test_unfinished_thinking_scores_zero_by_default(accuracy):
+    cut = "<think>We have 7 + 6 = 13. So the answer is 13."
+    finished = "<think>We have 7 + 6 = 13.</think> The answer is 13."
+    assert accuracy([cut, finished, "The answer is 13."], solution=["13"] * 3) == [0.0, 1.0, 1.0]
+    lenient = get_reward("accuracy", timeout=30.0, num_workers=2, require_finished_thinking=False)
+    assert lenient([cut, finished], solution=["13"] * 2) == [1.0, 1.0]
+
+
+def test_require_finished_thinking_is_validated():
+    with pytest.raises(ValueError, match="require_finished_thinking"):
+        get_reward("accuracy", require_finished_thinking="yes")
