@@ -18,7 +18,7 @@ from transformers import AutoTokenizer
 from trl import ModelConfig, TrlParser, get_peft_config, get_quantization_config
 
 from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
-from grpo_plus.cli import DatasetArguments, load_prompt_dataset
+from grpo_plus.data import DatasetArguments, load_prompt_dataset
 from grpo_plus.plotting import PlotMetricsCallback
 
 logger = logging.getLogger("train_grpo")

@@ -29,7 +29,6 @@ points are discovered on the first lookup or listing and each is imported only w
 
 from __future__ import annotations
 
-import difflib
 import functools
 import importlib
 import importlib.metadata
@@ -41,6 +40,8 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+from ._names import did_you_mean, split_names
 
 logger = logging.getLogger(__name__)
 
@@ -295,9 +296,8 @@ class RewardRegistry:
 
     def _unknown_message(self, name: str) -> str:
         valid = self.names()
-        close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"unknown reward '{name}'{hint} valid names: {', '.join(valid)}"
+        hint = did_you_mean(name, valid)
+        return f"unknown reward '{name}'{'; ' + hint if hint else ''} valid names: {', '.join(valid)}"
 
     def get(self, name: str, **kwargs: Any) -> Callable:
         entry = self._lookup(name)
@@ -453,7 +453,7 @@ def resolve_rewards(
     reward listed twice under the same name.
     """
     if isinstance(specs, str):
-        items: list[Any] = [s.strip() for s in specs.split(",") if s.strip()]
+        items: list[Any] = split_names(specs)
     elif callable(specs):
         items = [specs]
     else:

@@ -29,10 +29,11 @@ from grpo_plus.dialects.llamafactory import (
     translate_mapping,
     unknown_key_message,
 )
+from rewards._names import choice_error, did_you_mean, split_names
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DIALECTS", "DialectError", "Translation", "fit_precision", "split_flags", "translate"]
+__all__ = ["DIALECTS", "CommandLine", "DialectError", "Translation", "fit_precision", "lf_only_keys", "translate"]
 
 
 @dataclass
@@ -46,58 +47,96 @@ class Translation:
     keys: set[str] = field(default_factory=set)
 
 
-def _pop_flags(argv: Sequence[str], dest_of, optional_value: bool) -> tuple[list[str], dict[str, tuple[str, str]]]:
-    """Take the ``--name value`` / ``--name=value`` flags whose ``dest_of(name)`` is not None out of ``argv``.
+@dataclass
+class CommandLine:
+    """``grpo-plus train``'s arguments, read once by :meth:`read`: the config path, the native ``--field value``
+    flags and the LLaMA-Factory-only flags. The dialects translate it together with the config file."""
 
-    With ``optional_value`` a flag not followed by a value (the end, or another ``--flag``) means ``"true"``; else
-    it is an error. Returns (the other arguments, {dest: (name as written, value as written)})."""
-    rest: list[str] = []
-    found: dict[str, tuple[str, str]] = {}
-    i = 0
-    while i < len(argv):
-        token = argv[i]
-        name, eq, value = token[2:].partition("=") if token.startswith("--") else ("", "", "")
-        dest = dest_of(name) if name else None
-        if dest is None:
-            rest.append(token)
-            i += 1
-            continue
-        if not eq:
-            if i + 1 < len(argv) and not (optional_value and argv[i + 1].startswith("--")):
-                value = argv[i + 1]
-                i += 1
-            elif optional_value:
-                value = "true"
+    config: str | None = None
+    native: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # field -> (flag as written, values)
+    foreign: dict[str, str] = field(default_factory=dict)  # LLaMA-Factory-only key -> value as written
+    help: bool = False
+
+    @classmethod
+    def read(cls, argv: Sequence[str], options: Mapping[str, str], foreign_keys: Iterable[str]) -> CommandLine:
+        """Read ``argv`` (``--name value ...``, ``--name=value``, a bare ``--name``; ``--config PATH``; ``--help``).
+
+        Args:
+            options: every accepted native ``--flag`` (without dashes) -> its field.
+            foreign_keys: the LLaMA-Factory-only keys (:func:`~grpo_plus.dialects.llamafactory.lf_only_keys`); such
+                a flag takes one value, ``true`` when none follows.
+
+        Values are the tokens up to the next ``--flag``; ``reward_funcs`` values are comma lists too. A flag given
+        twice keeps its last value.
+
+        Raises:
+            DialectError: an unknown flag (with the closest valid one), a stray argument, a flag without its value.
+        """
+        foreign_keys = set(foreign_keys)
+        line = cls()
+        unknown, stray = [], []
+        groups: list[tuple[str, list[str]]] = []
+        for token in argv:
+            if token.startswith("--") or token == "-h":
+                name, eq, value = token[2:].partition("=") if token != "-h" else ("h", "", "")
+                groups.append((name, [value] if eq else []))
+            elif groups:
+                groups[-1][1].append(token)
             else:
-                raise DialectError(f"--{name} needs a value")
-        found[dest] = (name, value)
-        i += 1
-    return rest, found
+                stray.append(token)
+        for name, values in groups:
+            key = name.replace("-", "_")
+            if name in ("help", "h"):
+                line.help = True
+            elif name == "config":
+                if len(values) != 1:
+                    raise DialectError("--config needs one path to a YAML file")
+                line.config = values[0]
+            elif name in options:
+                dest = options[name]
+                if dest == "reward_funcs":
+                    values = [part for value in values for part in split_names(value)]
+                line.native[dest] = (name, values)
+            elif key in foreign_keys:
+                if len(values) > 1:
+                    raise DialectError(f"--{name} takes one value, got {values}")
+                line.foreign[key] = values[0] if values else "true"
+            else:
+                unknown.append(name)
+        if stray:
+            raise DialectError(f"unexpected argument {stray[0]!r}: options are written --field value")
+        if unknown:
+            flags = [f"--{option}" for option in options]
+            raise DialectError("\n".join(unknown_option_message(f"--{name}", flags) for name in unknown))
+        return line
+
+    @property
+    def fields(self) -> set[str]:
+        """The native fields set on the command line."""
+        return set(self.native)
+
+    def argv(self, without: Iterable[str] = ()) -> list[str]:
+        """The native flags as arguments for TRL's parser, leaving out the fields ``without``."""
+        without = set(without)
+        return [arg for dest, (name, values) in self.native.items() if dest not in without
+                for arg in (f"--{name}", *values)]
+
+    def integers(self, names: Iterable[str]) -> dict[str, int]:
+        """The values of the native fields ``names`` given on the command line, as integers."""
+        out = {}
+        for dest in set(names) & set(self.native):
+            name, values = self.native[dest]
+            try:
+                (out[dest],) = (int(value) for value in values)
+            except ValueError:
+                raise DialectError(f"--{name}={' '.join(values)!r} is not valid; expected an integer") from None
+        return out
 
 
-def split_flags(argv: Sequence[str], native: Iterable[str]) -> tuple[list[str], dict[str, Any]]:
-    """Take the LLaMA-Factory-only ``--key value`` / ``--key=value`` / ``--key`` (= true) flags out of ``argv``.
-
-    Returns (the other arguments, {key: value as written}).
-    """
-    dialect_keys = lf_only_keys(native)
-    rest, found = _pop_flags(
-        argv, lambda name: name.replace("-", "_") if name.replace("-", "_") in dialect_keys else None, True
-    )
-    return rest, {key: value for key, (_, value) in found.items()}
-
-
-def _take_native_flags(argv: Sequence[str], names: Iterable[str], options: Mapping[str, str]):
-    """Take ``--name value`` flags of the native fields ``names`` (any alias in ``options``) out of ``argv``."""
-    names = set(names)
-    rest, found = _pop_flags(argv, lambda name: options.get(name) if options.get(name) in names else None, False)
-    taken: dict[str, Any] = {}
-    for dest, (name, value) in found.items():
-        try:
-            taken[dest] = int(value)
-        except ValueError:
-            raise DialectError(f"--{name}={value!r} is not valid; expected an integer") from None
-    return rest, taken
+def unknown_option_message(flag: str, flags: Iterable[str]) -> str:
+    """``unknown option '--x'; did you mean '--y'?`` (or where to find the valid ones)."""
+    hint = did_you_mean(flag, flags)
+    return f"unknown option '{flag}'" + (f"; {hint}" if hint else " (see `grpo-plus train --help` for the valid ones)")
 
 
 def fit_precision(values: dict[str, Any], has_accelerator: bool, cli_fields: Iterable[str], source: str) -> None:
@@ -125,40 +164,34 @@ def translate(
     config: Mapping[str, Any],
     *,
     native: Iterable[str],
-    options: Mapping[str, str],
-    argv: Sequence[str] = (),
-    flags: Mapping[str, Any] | None = None,
+    command_line: CommandLine | None = None,
     source: str = "the config",
     has_accelerator: bool = True,
-    cli_fields: Iterable[str] = (),
 ) -> Translation:
-    """The native fields of ``config`` in its dialect, with :func:`fit_precision` applied.
+    """The native fields of ``config`` in its dialect, with the command line's flags, and :func:`fit_precision`.
 
     Args:
         config: the YAML mapping (may hold ``dialect`` and TRL's ``env``).
         native: every field of GRPOPlusConfig, ModelConfig and DatasetArguments.
-        options: every accepted ``--flag`` (without dashes) -> its field (to find the batch flags in ``argv``).
-        argv: the native command-line arguments (after the config); batch flags are taken out of it for a
-            LLaMA-Factory config.
-        flags: LLaMA-Factory-only flags from :func:`split_flags`.
+        command_line: the command line, read once (:class:`CommandLine`); with a LLaMA-Factory config its
+            LLaMA-Factory-only flags and its batch flags (:data:`~grpo_plus.dialects.llamafactory.REREAD_FLAGS`)
+            join the file's keys and are translated with them.
         source: the config's path, for messages.
         has_accelerator: whether a GPU (or XPU) is available.
-        cli_fields: native fields set on the command line.
 
     Raises:
-        DialectError: an unknown dialect, key or value (the message names it and the closest valid choice).
+        DialectError: an unknown dialect, key or value (the message names it and the valid choices).
     """
     values = dict(config)
     native = set(native)
-    flags = dict(flags or {})
-    cli_fields = set(cli_fields)
+    command_line = command_line if command_line is not None else CommandLine()
+    flags = command_line.foreign
+    cli_fields = command_line.fields
     env = values.pop("env", None)
     dialect = values.pop("dialect", None)
     dialect_keys = lf_only_keys(native)
     if dialect is not None and dialect not in DIALECTS:
-        raise DialectError(
-            f"dialect={dialect!r} is not valid in {source}; choose one of: {', '.join(map(repr, DIALECTS))}"
-        )
+        raise DialectError(choice_error("dialect", dialect, DIALECTS, why=f" in {source}"))
     if dialect is None:
         detected = [k for k in values if k in dialect_keys] if values else list(flags)
         dialect = LLAMAFACTORY if detected else "trl"
@@ -184,9 +217,9 @@ def translate(
             )
         if errors:
             raise DialectError("\n".join(errors))
-        return Translation("trl", values, list(argv), env, set(values))
-    argv, moved = _take_native_flags(argv, REREAD_FLAGS, options)
+        return Translation("trl", values, command_line.argv(), env, set(values))
+    moved = command_line.integers(REREAD_FLAGS)
     values.update(moved)
     values.update(flags)
     out = translate_mapping(values, native, source, explicit_native=cli_fields)
-    return Translation(LLAMAFACTORY, out, list(argv), env, set(config) - {"env"})
+    return Translation(LLAMAFACTORY, out, command_line.argv(without=moved), env, set(config) - {"env"})

@@ -16,10 +16,11 @@ that generation ends at ``<|im_end|>`` / ``<|eot_id|>`` even for a base model wh
 
 from __future__ import annotations
 
-import difflib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from rewards._names import did_you_mean
 
 logger = logging.getLogger(__name__)
 
@@ -200,8 +201,8 @@ def check_template_name(name: str) -> None:
     """Raise ValueError naming ``name``, the closest known template and the built-in ones, for an unknown name."""
     if name in TEMPLATE_NAMES:
         return
-    close = difflib.get_close_matches(name, TEMPLATE_NAMES, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = did_you_mean(name, TEMPLATE_NAMES)
+    hint = f"{hint} " if hint else ""
     raise ValueError(
         f"template={name!r} is not known; {hint}built-in templates: {', '.join(BUILTIN_TEMPLATES)}; with a tokenizer "
         f"that has its own chat template also: {', '.join(TOKENIZER_ONLY_TEMPLATES)}"

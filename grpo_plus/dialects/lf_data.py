@@ -22,7 +22,6 @@ are kept (TRL passes them to the rewards) when a single dataset is loaded.
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import os
@@ -30,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rewards._names import choice_error, did_you_mean, split_names
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,8 @@ class DatasetInfoError(ValueError):
 
 
 def _close(name: str, choices) -> str:
-    match = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{match[0]}'?" if match else ""
+    hint = did_you_mean(name, choices)
+    return f"; {hint}" if hint else ""
 
 
 @dataclass
@@ -133,10 +134,7 @@ def parse_entry(name: str, entry: Mapping[str, Any], where: str) -> DatasetAttr:
         raise DatasetInfoError(f"dataset {name!r} in {where} needs one of file_name, hf_hub_url or script_url")
     formatting = entry.get("formatting", "alpaca")
     if formatting not in FORMATTINGS:
-        raise DatasetInfoError(
-            f"dataset {name!r} in {where}: formatting={formatting!r} is not valid; choose one of: "
-            f"{', '.join(map(repr, FORMATTINGS))}"
-        )
+        raise DatasetInfoError(f"dataset {name!r} in {where}: {choice_error('formatting', formatting, FORMATTINGS)}")
     columns = dict(entry.get("columns") or {})
     for key in columns:
         if key in UNSUPPORTED_COLUMNS:
@@ -175,7 +173,7 @@ def parse_entry(name: str, entry: Mapping[str, Any], where: str) -> DatasetAttr:
 def dataset_list(names: str, dataset_dir: str) -> list[DatasetAttr]:
     """The :class:`DatasetAttr` of every comma-separated name in ``names`` (``dataset_dir: ONLINE``: hub names in
     Alpaca format, as in LLaMA-Factory)."""
-    wanted = [n.strip() for n in str(names).split(",") if n.strip()]
+    wanted = split_names(names)
     if not wanted:
         raise DatasetInfoError("dataset is empty; name at least one dataset registered in dataset_info.json")
     if dataset_dir == ONLINE:

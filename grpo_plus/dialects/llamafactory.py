@@ -29,7 +29,6 @@ LLaMA-Factory's default value, in which case they have no effect anyway.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -37,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grpo_plus.dialects.chat_templates import check_template_name
+from rewards._names import choice_error, closest, split_names
 
 logger = logging.getLogger(__name__)
 
@@ -110,12 +110,7 @@ class Context:
 
 
 def _choice(key: str, value: Any, choices: Iterable[Any], why: str = "") -> DialectError:
-    choices = list(choices)
-    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}? " if close and close[0] != str(value) else ""
-    return DialectError(
-        f"{key}={value!r} is not supported{why}; {hint}valid choices: {', '.join(map(repr, choices))}"
-    )
+    return DialectError(choice_error(key, value, choices, why, problem="is not supported"))
 
 
 def _positive(key: str, value: int) -> int:
@@ -166,7 +161,7 @@ def _finetuning_type(value, ctx):
 
 
 def _lora_target(value, ctx):
-    names = [part.strip() for part in str(value).split(",") if part.strip()]
+    names = split_names(value)
     if not names:
         raise DialectError("lora_target is empty; use 'all' (every linear layer) or module names such as q_proj,v_proj")
     if names == ["all"]:
@@ -177,7 +172,7 @@ def _lora_target(value, ctx):
 
 
 def _additional_target(value, ctx):
-    return {"lora_modules_to_save": [part.strip() for part in str(value).split(",") if part.strip()]}
+    return {"lora_modules_to_save": split_names(value)}
 
 
 def _quantization_bit(value, ctx):
@@ -205,7 +200,7 @@ def _quantization_type(value, ctx):
 
 
 def _dataset(value, ctx):
-    names = ",".join(part.strip() for part in str(value).split(",") if part.strip())
+    names = ",".join(split_names(value))
     if not names:
         raise DialectError("dataset is empty; name datasets registered in <dataset_dir>/dataset_info.json")
     return {"dataset_name": names}
@@ -350,7 +345,7 @@ KEYS: tuple[Key, ...] = (
     Key("disable_gradient_checkpointing", ("activation_checkpointing",), "true → `activation_checkpointing: false`",
         lambda value, ctx: {"activation_checkpointing": not value}, bool),
     Key("warmup_ratio", ("warmup_steps",), "a ratio in [0, 1) (transformers 5 takes it as `warmup_steps`)",
-        _rename("warmup_steps"), float),
+        _warmup_ratio, float),
     Key("mix_strategy", (), "`concat` only (datasets are concatenated)", _mix_strategy),
     Key("plot_loss", (), "accepted: every run writes its curves to `<output_dir>/grpo_metrics/` (reward and "
         "reward_std first, KL, entropy, lengths, loss)", _no_effect, bool,
@@ -535,10 +530,10 @@ def unknown_key_message(name: str, native: Iterable[str], source: str) -> str:
     the LLaMA-Factory keys (marked as such)."""
     native = set(native)
     lf = lf_only_keys(native)
-    close = difflib.get_close_matches(name, sorted(native | lf), n=1, cutoff=0.6)
-    if close:
-        mark = " (a LLaMA-Factory key)" if close[0] in lf else ""
-        hint = f"; did you mean '{close[0]}'{mark}?"
+    match = closest(name, native | lf)
+    if match is not None:
+        mark = " (a LLaMA-Factory key)" if match in lf else ""
+        hint = f"; did you mean '{match}'{mark}?"
     else:
         hint = " (see `grpo-plus train --help` for the valid ones)"
     return f"unknown field '{name}' in {source}{hint}"
@@ -548,7 +543,7 @@ def config_mapping_markdown() -> str:
     """README's table of the LLaMA-Factory keys, generated from :data:`KEYS` and :data:`UNSUPPORTED`."""
     from trl import ModelConfig
 
-    from grpo_plus.cli import DatasetArguments
+    from grpo_plus.data import DatasetArguments
     from grpo_plus.config import GRPOPlusConfig
 
     owners = {}

@@ -278,16 +278,16 @@ def test_llamafactory_config_needs_a_model(tmp_path):
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"stage": "sft"}, "stage='sft' is not supported: grpo-plus trains GRPO only .*valid choices: 'grpo'"),
-        ({"stage": "grp"}, "stage='grp' is not supported.*did you mean 'grpo'\\? valid choices: 'grpo'"),
+        ({"stage": "sft"}, "stage='sft' is not supported: grpo-plus trains GRPO only .*choose one of: 'grpo'"),
+        ({"stage": "grp"}, "stage='grp' is not supported.*choose one of: 'grpo'; did you mean 'grpo'\\?"),
         ({"finetuning_type": "freeze"}, "finetuning_type='freeze' is not supported \\(LLaMA-Factory trains only the "
-         "last freeze_trainable_layers.*valid choices: 'lora', 'full'"),
-        ({"quantization_bit": 2}, "quantization_bit=2 is not supported.*valid choices: 4, 8"),
+         "last freeze_trainable_layers.*choose one of: 'lora', 'full'"),
+        ({"quantization_bit": 2}, "quantization_bit=2 is not supported.*choose one of: 4, 8"),
         ({"quantization_bit": 4, "quantization_method": "hqq"},
-         "quantization_method='hqq' is not supported.*valid choices: 'bnb', 'bitsandbytes'"),
+         "quantization_method='hqq' is not supported.*choose one of: 'bnb', 'bitsandbytes'"),
         ({"quantization_bit": 4, "finetuning_type": "full"}, "quantization_bit=4 needs finetuning_type: lora"),
         ({"template": "qwne"}, "template='qwne' is not known; did you mean 'qwen'\\?"),
-        ({"flash_attn": "fa4"}, "flash_attn='fa4' is not supported; did you mean 'fa3'\\? valid choices"),
+        ({"flash_attn": "fa4"}, "flash_attn='fa4' is not supported; choose one of: .*; did you mean 'fa3'\\?"),
         ({"mix_strategy": "interleave_under"}, "mix_strategy='interleave_under' is not supported"),
         ({"pref_beta": "a lot"}, "pref_beta='a lot' is not valid; expected a number"),
         ({"use_unsloth": True}, "use_unsloth=True is not supported by grpo-plus: Unsloth is not integrated"),
@@ -302,6 +302,16 @@ def test_unsupported_and_unknown_keys_name_the_key_and_the_choices(tmp_path, cap
     assert cli.main(["train", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert len(re.findall(message, err)) == 1, err
+
+
+@pytest.mark.parametrize("ratio", [1.5, 1.0, -0.1])
+def test_warmup_ratio_outside_zero_one_is_one_error_line(tmp_path, capsys, ratio):
+    path = tmp_path / "lf.yaml"
+    path.write_text(yaml.safe_dump(base(tmp_path, warmup_ratio=ratio)))
+    assert cli.main(["train", "--config", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"grpo-plus train: error: warmup_ratio={ratio} is not valid; it is a fraction of the training steps in [0, 1)"
+    ]
 
 
 def test_llamafactory_defaults_of_unsupported_keys_do_nothing(tmp_path, info_log):
@@ -367,10 +377,9 @@ def test_native_bf16_config_falls_back_too(tmp_path, monkeypatch):
 
 def test_a_gpu_run_keeps_bf16():
     native = cli._field_names(cli.make_parser())
-    result = dialects.translate(ISSUE_CONFIG, native=native, options={}, has_accelerator=True)
+    result = dialects.translate(ISSUE_CONFIG, native=native, has_accelerator=True)
     assert result.config["bf16"] is True and result.config["dtype"] == "bfloat16"  # frozen base in the compute dtype
-    quantized = dialects.translate({**ISSUE_CONFIG, "quantization_bit": 4}, native=native, options={},
-                                   has_accelerator=True)
+    quantized = dialects.translate({**ISSUE_CONFIG, "quantization_bit": 4}, native=native, has_accelerator=True)
     assert quantized.config["load_in_4bit"] is True and quantized.config["dtype"] == "bfloat16"
 
 
