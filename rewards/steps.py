@@ -25,12 +25,13 @@ the step states no result. See :class:`ReferenceSteps` for what counts as a resu
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from ._utils import RewardError, check_step_inputs, column
+from ._utils import RewardError, check_step_inputs, column, completion_texts
 from .registry import register_reward
 
 MAX_EXPRESSION_CHARS = 200
@@ -406,4 +407,169 @@ class ReferenceSteps:
                 result = step_result(step) if known else None
                 row.append(None if result is None else float(result in known))
             out.append(row)
+        return out
+
+
+_CHAIN_LINE = re.compile(r"\s*(-?\d+)\s*([-+*])\s*(-?\d+)\s*=\s*(-?\d+)\s*")
+_RESTATEMENT = re.compile(r"\s*(-?\d+)\s*=\s*(-?\d+)\s*")
+_THINK_TAGS = re.compile(r"</?think>")
+_CHAIN_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+
+
+class ChainReference(NamedTuple):
+    """A chain read from its reference solution: the start value and the (operation, operand) of every step."""
+
+    start: int
+    steps: tuple[tuple[str, int], ...]
+
+
+def parse_chain_reference(reference: str) -> ChainReference | None:
+    """``a op b = c`` lines (``op`` one of ``+ - *``, integers) → :class:`ChainReference`; None if any non-empty line
+    is not of that form or the lines do not chain (each ``a`` the previous ``c``)."""
+    lines = [line for line in reference.split("\n") if line.strip()]
+    matches = [_CHAIN_LINE.fullmatch(line) for line in lines]
+    if not matches or not all(matches):
+        return None
+    values = [(int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))) for m in matches]
+    if any(a != previous[3] for previous, (a, *_) in zip(values, values[1:])):
+        return None
+    return ChainReference(values[0][0], tuple((op, b) for _, op, b, _ in values))
+
+
+def _chain_line(step: str) -> str:
+    """A step's text without the think tags and without the answer block that may follow its line."""
+    return _THINK_TAGS.sub("", step.split("<answer>", 1)[0]).strip()
+
+
+def _chain_grades(steps: Sequence[str], chain: ChainReference, reward_restatements: bool):
+    """(grade, is a computation) per step; see :func:`grade_chain`."""
+    computed = 0
+    previous = chain.start
+    known = {chain.start}
+    for step in steps:
+        line = _chain_line(step)
+        match = _CHAIN_LINE.fullmatch(line)
+        if match:
+            a, op, b, c = int(match.group(1)), match.group(2), int(match.group(3)), int(match.group(4))
+            right = (
+                computed < len(chain.steps)
+                and (op, b) == chain.steps[computed]
+                and a == previous
+                and c == _CHAIN_OPS[op](a, b)
+            )
+            yield float(right), True
+            computed, previous = computed + 1, c
+            known.add(c)
+            continue
+        restated = _RESTATEMENT.fullmatch(line)
+        farmed = reward_restatements and restated and restated.group(1) == restated.group(2)
+        yield float(bool(farmed) and int(restated.group(1)) in known), False
+
+
+def grade_chain(steps: Sequence[str], chain: ChainReference, reward_restatements: bool = False) -> list[float]:
+    """One grade per step, each judged given the lines before it (never None).
+
+    A step whose line is a computation ``a op b = c`` is the chain's next computation (the j-th one of the
+    completion) and scores 1.0 when ``op`` and ``b`` are the problem's j-th, ``a`` is the result the previous
+    computation stated (the start for the first) and ``c = a op b`` exactly; so a slip at one step does not zero the
+    steps after it. Any other step scores 0.0: a computation beyond the chain's length, a line that does not parse,
+    and a restatement ``v=v``, unless ``reward_restatements`` (the farmable false positive of a gameable PRM), which
+    pays 1.0 for restating the start or a value already stated.
+    """
+    return [grade for grade, _ in _chain_grades(steps, chain, reward_restatements)]
+
+
+def computation_grades(steps: Sequence[str], chain: ChainReference) -> list[float]:
+    """The grades of the chain's computations in order, one per step of the chain (0.0 for a missing one): entry j
+    says whether the completion's j-th computation is right given the lines before it."""
+    grades = [grade for grade, computation in _chain_grades(steps, chain, False) if computation]
+    return (grades + [0.0] * len(chain.steps))[: len(chain.steps)]
+
+
+def _unit_hash(key: str) -> float:
+    """A uniform number in [0, 1) fixed by ``key`` (the same in every process and run)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+@register_reward("chain_steps", level="step")
+class ChainSteps:
+    """Per step: 1.0 if it is the right next computation of the chain given the lines before it, else 0.0.
+
+    For chains of dependent operations whose reference solution (dataset column ``reference_column``) is one
+    ``a op b = c`` line per step, as in the ``chains`` and ``multistep`` demo tasks. Unlike ``reference_steps``, which
+    asks whether a step's result appears in the reference (so after one slip every later result is wrong too), each
+    step is judged given the steps before it, as a process reward model judges a step: see :func:`grade_chain`. A
+    completion whose reference is None or not a chain is not graded (None for each step); otherwise every step gets a
+    grade, so no step escapes grading.
+
+    Two options make it a gameable, PRM-like reward (PURE, arXiv 2504.15275, §3: step rewards can be farmed):
+    ``flip_rate`` flips each grade with that probability, drawn from a hash of the completion and the step index
+    (fixed per completion, the same in every process); ``reward_restatements`` pays 1.0 for a line that restates a
+    value already known (``14=14``), a false positive the policy can farm by writing more such lines.
+    """
+
+    def __init__(self, reference_column: str = "reference", flip_rate: float = 0.0, reward_restatements: bool = False):
+        if not isinstance(reference_column, str) or not reference_column:
+            raise ValueError(
+                f"reward 'chain_steps': reference_column must be a non-empty column name, got {reference_column!r}"
+            )
+        if isinstance(flip_rate, bool) or not isinstance(flip_rate, (int, float)) or not 0.0 <= flip_rate <= 1.0:
+            raise ValueError(f"reward 'chain_steps': flip_rate must be a number in [0, 1], got {flip_rate!r}")
+        if not isinstance(reward_restatements, bool):
+            raise ValueError(
+                f"reward 'chain_steps': reward_restatements must be true or false, got {reward_restatements!r}"
+            )
+        self.reference_column = reference_column
+        self.flip_rate = float(flip_rate)
+        self.reward_restatements = reward_restatements
+        self.__name__ = "chain_steps"
+
+    def __call__(self, steps: Sequence[Sequence[str]] | None = None, completions: Any = None, **kwargs: Any):
+        name = self.__name__
+        check_step_inputs(name, steps, completions)
+        references = column(kwargs, self.reference_column, len(steps), name)
+        out: list[list[float | None]] = []
+        for i, (completion_steps, reference) in enumerate(zip(steps, references)):
+            if isinstance(completion_steps, str) or not all(isinstance(s, str) for s in completion_steps):
+                raise RewardError(name, "steps[i] must be a list of strings", i)
+            chain = parse_chain_reference(reference) if isinstance(reference, str) else None
+            if chain is None:
+                out.append([None] * len(completion_steps))
+                continue
+            grades = grade_chain(completion_steps, chain, self.reward_restatements)
+            if self.flip_rate:
+                text = "".join(completion_steps)
+                grades = [1.0 - g if _unit_hash(f"{text}\x00{j}") < self.flip_rate else g for j, g in enumerate(grades)]
+            out.append(grades)
+        return out
+
+
+@register_reward("chain_step_fraction")
+class ChainStepFraction:
+    """Outcome reward: the fraction of the chain's steps done right (partial credit; the same grades as
+    ``chain_steps``, one number per completion, no localisation).
+
+    The completion is split into lines at ``separator``, graded by :func:`grade_chain`, and the right computations
+    are divided by the chain's length (so extra lines cannot raise it). None when the reference is None or not a chain.
+    """
+
+    def __init__(self, reference_column: str = "reference", separator: str = "\n"):
+        if not isinstance(separator, str) or not separator:
+            raise ValueError(f"reward 'chain_step_fraction': separator must be a non-empty string, got {separator!r}")
+        self.reference_column = reference_column
+        self.separator = separator
+        self.__name__ = "chain_step_fraction"
+
+    def __call__(self, completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
+        name = self.__name__
+        texts = completion_texts(completions, name)
+        references = column(kwargs, self.reference_column, len(texts), name)
+        out: list[float | None] = []
+        for text, reference in zip(texts, references):
+            chain = parse_chain_reference(reference) if isinstance(reference, str) else None
+            if chain is None:
+                out.append(None)
+                continue
+            out.append(sum(grade_chain(text.split(self.separator), chain)) / len(chain.steps))
         return out

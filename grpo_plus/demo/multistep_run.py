@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from grpo_plus.demo import multistep
-from grpo_plus.demo.run import DEFAULT_ARGS as ONE_STEP_ARGS
-from grpo_plus.demo.run import DemoTask
+from grpo_plus.demo.task import DEFAULT_ARGS as ONE_STEP_ARGS
+from grpo_plus.demo.task import DemoTask
 
 EVAL_EVERY = 10
 DEFAULT_OUTPUT_DIR = "grpo-plus-demo-multistep"

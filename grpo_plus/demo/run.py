@@ -25,8 +25,7 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,38 +33,21 @@ from transformers.trainer_callback import ProgressCallback
 
 from grpo_plus import GRPOPlusConfig as DemoConfig
 from grpo_plus import GRPOPlusTrainer as DemoTrainer
-from grpo_plus.demo import TASKS
+from grpo_plus.demo import TASKS, chains_run, multistep_run
 from grpo_plus.demo.data import build_dataset
+from grpo_plus.demo.task import (
+    ACCURACY_KEY,
+    DEFAULT_ARGS,
+    DEFAULT_OUTPUT_DIR,
+    FORMAT_KEY,
+    REWARDS,
+    SUMMARY_FILENAME,
+    DemoTask,
+)
 from grpo_plus.demo.warmstart import WarmStartConfig, ensure_warm_start, torch_threads
 from grpo_plus.plotting import PlotMetricsCallback
 
 logger = logging.getLogger(__name__)
-
-REWARDS = ("accuracy", "format")
-ACCURACY_KEY = "rewards/accuracy/mean"
-FORMAT_KEY = "rewards/format/mean"
-SUMMARY_FILENAME = "demo_summary.json"
-DEFAULT_OUTPUT_DIR = "grpo-plus-demo"
-
-DEFAULT_ARGS: dict[str, Any] = dict(
-    max_steps=200,
-    learning_rate=1e-4,
-    lr_scheduler_type="constant",
-    per_device_train_batch_size=64,
-    num_generations=8,
-    max_completion_length=16,
-    temperature=1.0,
-    beta=0.0,
-    logging_steps=1,
-    save_strategy="no",
-    report_to="none",
-    use_cpu=True,
-    bf16=False,
-    activation_checkpointing=False,
-    dataloader_num_workers=0,
-    disable_tqdm=False,
-    seed=0,
-)
 
 
 def reward_functions(names: Sequence[str] = REWARDS) -> list:
@@ -73,24 +55,6 @@ def reward_functions(names: Sequence[str] = REWARDS) -> list:
     from rewards import get_reward
 
     return [get_reward(name) for name in names]
-
-
-@dataclass(frozen=True)
-class DemoTask:
-    """What a demo trains on and how it is judged.
-
-    ``dataset(num_prompts, seed, warm_start)`` builds the training prompts; ``rewards`` are fixed registry names, or
-    None to train on the config's ``reward_funcs``; ``evaluation(warm_start, args)``, if given, returns the held-out
-    evaluation callback whose ``summary()`` joins the run's summary.
-    """
-
-    name: str
-    default_args: Mapping[str, Any]
-    warm_start: WarmStartConfig
-    dataset: Callable[[int, int, WarmStartConfig], Any]
-    rewards: tuple[str, ...] | None = REWARDS
-    evaluation: Callable[[WarmStartConfig, Any], Any] | None = None
-    output_dir: str = DEFAULT_OUTPUT_DIR
 
 
 ARITHMETIC = DemoTask(
@@ -108,9 +72,9 @@ def demo_task(name: str) -> DemoTask:
     if name == "arithmetic":
         return ARITHMETIC
     if name == "multistep":
-        from grpo_plus.demo.multistep_run import TASK
-
-        return TASK
+        return multistep_run.TASK
+    if name in chains_run.TASKS:
+        return chains_run.TASKS[name]
     raise ValueError(f"demo task {name!r} is not valid; choose one of {list(TASKS)}")
 
 
