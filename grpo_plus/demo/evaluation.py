@@ -319,9 +319,10 @@ class HeldOutEvalCallback(TrainerCallback):
         self.first_completions: list[str] = []
         self.last_completions: list[str] = []
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
 
     def run(self, model, tokenizer, step: int) -> dict[str, float]:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = evaluate(model, tokenizer, self.prompts, self.solutions, self.max_new_tokens, self.separator)
         point = {"step": step, **{k: round(float(result[k]), 4) for k in METRICS}}
         if self.num_samples:
@@ -334,6 +335,7 @@ class HeldOutEvalCallback(TrainerCallback):
                 self.diagnostics.append({"step": step, **{k: sampled[k] for k in
                                         ("slip_rates", "right_answer_wrong_line", "right_answer_wrong_line_examples")}})
         self.seconds += time.perf_counter() - start
+        self.cpu_seconds += time.process_time() - cpu_start
         if not self.curve:
             self.first_completions = result["completions"]
         self.last_completions = result["completions"]
@@ -385,6 +387,7 @@ class HeldOutEvalCallback(TrainerCallback):
         out["eval_problems"] = len(self.prompts)
         out["eval_samples_per_problem"] = self.num_samples
         out["eval_s"] = round(self.seconds, 1)
+        out["eval_cpu_s"] = round(self.cpu_seconds, 1)
         out["eval_curve"] = list(self.curve)
         if self.diagnostics:
             out["slip_rates_before"] = self.diagnostics[0]["slip_rates"]

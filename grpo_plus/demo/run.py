@@ -153,15 +153,19 @@ def run_demo(
         )
         if trainer.pop_callback(ProgressCallback) is not None:
             trainer.add_callback(RewardProgressCallback)
-        train_start = time.perf_counter()
+        train_start, cpu_start = time.perf_counter(), time.process_time()
         trainer.train()
-        train_seconds = time.perf_counter() - train_start
+        train_seconds, train_cpu = time.perf_counter() - train_start, time.process_time() - cpu_start
         trainer.save_model(str(output_dir))
     summary = {"task": task.name, **summarize(trainer.state.log_history)}
     if held_out is not None:
         summary.update(held_out.summary())
+        train_cpu -= held_out.cpu_seconds
+    steps = trainer.state.global_step
     summary.update(
-        steps=trainer.state.global_step,
+        steps=steps,
+        train_cpu_s=round(train_cpu, 1),
+        cpu_s_per_step=round(train_cpu / max(steps, 1), 3),
         warm_start_s=round(warm_start_seconds, 1),
         grpo_s=round(train_seconds, 1),
         wall_time_s=round(time.perf_counter() - start, 1),
@@ -174,7 +178,7 @@ def run_demo(
         "demo: accuracy %.3f -> %.3f (mean of the first and last 10%% of %d steps), format %.3f -> %.3f, %.0f s",
         summary.get("accuracy_before", float("nan")),
         summary.get("accuracy_after", float("nan")),
-        summary["steps"],
+        steps,
         summary.get("format_before", float("nan")),
         summary.get("format_after", float("nan")),
         summary["wall_time_s"],
