@@ -2,7 +2,8 @@
 
     python -m benchmarks.run [--quick] [--only NAME ...]
 
-NAME is a module's short name (``trainer``, ``rewards``, ``steps``, ``accuracy_labels``), or an experiment that runs
+NAME is a module's short name (``trainer``, ``rewards``, ``steps``, ``accuracy_labels``,
+``accuracy_math_labels``), or an experiment that runs
 only when named with ``--only`` (``process_vs_outcome``: :mod:`benchmarks.process_vs_outcome`, about half an hour).
 Each module exposes ``run(quick) -> list[dict]``
 (rows as in :mod:`benchmarks.common`); a module that does not exist yet, or fails, becomes a note row so the table
@@ -30,7 +31,7 @@ from benchmarks.common import format_table, machine_line, note_row  # noqa: E402
 logger = logging.getLogger(__name__)
 table_logger = logging.getLogger("benchmarks.table")
 
-MODULES = ("trainer", "rewards", "steps", "accuracy_labels")
+MODULES = ("trainer", "rewards", "steps", "accuracy_labels", "accuracy_math_labels")
 EXPERIMENTS = ("process_vs_outcome",)  # benchmarks/<name>.py, run only with --only
 
 
