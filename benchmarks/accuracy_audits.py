@@ -17,6 +17,19 @@ $20.00 more per hour than Sally.`` for the gold 20 (the source takes the last nu
 from __future__ import annotations
 
 AUDITS: dict[str, tuple[bool, str]] = {
+    'zero-shot-cot/gsm8k/zero_shot_cot/429': (
+        True,
+        "its answer sentence ends 'which equals 320', the gold; the source read the first number (90) (found when "
+        "the reward started taking the value after the copula of a prose answer)",
+    ),
+    'zero-shot-cot/singleeq/zero_shot_cot/62': (
+        True,
+        "its answer sentence ends 'equals 360 students in total', the gold; the source read the first number (8)",
+    ),
+    'zero-shot-cot/svamp/zero_shot/61': (
+        True,
+        "'896 divided by 8 which is 112': the value it states is the gold; the source read the first number (896)",
+    ),
     'zero-shot-cot/addsub/zero_shot/77': (
         True,
         "writes the gold as a fraction or with a leading point; the source's number extraction misses it",

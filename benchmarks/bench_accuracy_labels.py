@@ -65,15 +65,21 @@ def data_path(explicit: str | os.PathLike | None = None) -> Path | None:
     return None
 
 
-def load(path: Path) -> list[dict]:
+def load_records(path: Path, styles: Sequence[str]) -> list[dict]:
+    """The labelled records of a JSONL file; raises ValueError naming the line of a record that lacks a field or
+    has a style outside ``styles``."""
     records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     for k, record in enumerate(records):
         missing = {"id", "style", "completion", "solution", "label", "label_audited", "traps"} - set(record)
         if missing:
             raise ValueError(f"{path}, line {k + 1}: record lacks the fields {sorted(missing)}")
-        if record["style"] not in STYLES:
-            raise ValueError(f"{path}, line {k + 1}: style {record['style']!r} is not one of {list(STYLES)}")
+        if record["style"] not in styles:
+            raise ValueError(f"{path}, line {k + 1}: style {record['style']!r} is not one of {list(styles)}")
     return records
+
+
+def load(path: Path) -> list[dict]:
+    return load_records(path, STYLES)
 
 
 def confusion(labels: Sequence[bool], scores: Sequence[float | None]) -> dict[str, float]:
@@ -113,19 +119,27 @@ def _score(reward, records: Sequence[dict]) -> list[float | None]:
     return list(reward(_conversational(records), solution=[r["solution"] for r in records]))
 
 
-def _quality_row(name: str, records: Sequence[dict], ours: Sequence, trl: Sequence) -> dict:
+def _quality_row(
+    name: str,
+    records: Sequence[dict],
+    ours: Sequence,
+    trl: Sequence,
+    agreement_target: float = AGREEMENT_TARGET,
+    fp_target: float = FP_TARGET,
+    title: str = "accuracy labels",
+) -> dict:
     labels = [bool(r["label_audited"]) for r in records]
     o, t = confusion(labels, ours), confusion(labels, trl)
     raw_o, raw_t = (confusion([bool(r["label"]) for r in records], s) for s in (ours, trl))
     corrected = sum(1 for r in records if r["label_audited"] != r["label"])
     right = sum(labels)
     return make_row(
-        f"accuracy labels: {name} (n={len(records)})",
+        f"{title}: {name} (n={len(records)})",
         f"trl.rewards.accuracy_reward: {_fmt(t['agreement'])} % agreement, {_fmt(t['fp_rate'])} % FP",
         [o["agreement"]],
         "% agreement",
-        f"≥ {AGREEMENT_TARGET} %, FP ≤ {FP_TARGET} %",
-        o["agreement"] >= AGREEMENT_TARGET and not o["fp_rate"] > FP_TARGET,
+        f"≥ {agreement_target} %, FP ≤ {fp_target} %",
+        o["agreement"] >= agreement_target and not o["fp_rate"] > fp_target,
         f"{right} right / {len(records) - right} wrong (audited labels; {corrected} source labels corrected); "
         f"ours vs TRL: precision {_fmt(o['precision'])} / {_fmt(t['precision'])} %, recall {_fmt(o['recall'])} / "
         f"{_fmt(t['recall'])} %, FP rate {_fmt(o['fp_rate'])} / {_fmt(t['fp_rate'])} % ({o['fp']} / {t['fp']}), "
@@ -135,33 +149,37 @@ def _quality_row(name: str, records: Sequence[dict], ours: Sequence, trl: Sequen
     )
 
 
-def _trap_row(records: Sequence[dict], ours: Sequence, trl: Sequence) -> dict:
+def _trap_row(
+    records: Sequence[dict], ours: Sequence, trl: Sequence, fp_target: float = FP_TARGET, title: str = "accuracy labels"
+) -> dict:
     picked = [k for k, r in enumerate(records) if r["traps"]]
     if not picked:
-        return note_row("accuracy labels: wrong answers a lenient rule accepts", "none in the data")
+        return note_row(f"{title}: wrong answers a lenient rule accepts", "none in the data")
     kinds = {kind: sum(1 for k in picked if kind in records[k]["traps"]) for kind in ("gold_elsewhere", "expression")}
     o = confusion([False] * len(picked), [ours[k] for k in picked])
     t = confusion([False] * len(picked), [trl[k] for k in picked])
     return make_row(
-        f"accuracy labels: wrong answers a lenient rule accepts (n={len(picked)})",
+        f"{title}: wrong answers a lenient rule accepts (n={len(picked)})",
         f"trl.rewards.accuracy_reward: {_fmt(t['fp_rate'])} % FP ({t['fp']})",
         [o["fp_rate"]],
         "% FP",
-        f"≤ {FP_TARGET} %",
-        o["fp_rate"] <= FP_TARGET,
+        f"≤ {fp_target} %",
+        o["fp_rate"] <= fp_target,
         f"wrong completions in which the gold's value is written elsewhere ({kinds['gold_elsewhere']}: an "
         f"intermediate result, one of several candidates) or whose final answer is an unevaluated expression of it "
         f"({kinds['expression']}); ours scored {o['fp']} of them 1.0",
     )
 
 
-def _throughput_row(name: str, records: Sequence[dict], rounds: int, ours, trl) -> dict:
+def _throughput_row(
+    name: str, records: Sequence[dict], rounds: int, ours, trl, title: str = "accuracy labels"
+) -> dict:
     shuffled = list(records)
     random.Random(0).shuffle(shuffled)
     size = len(shuffled) // (rounds + 1)
     if size < 1:
         return note_row(
-            f"accuracy labels throughput: {name}",
+            f"{title} throughput: {name}",
             f"not measured: {len(records)} completions cannot fill {rounds + 1} rounds",
             reference="trl.rewards.accuracy_reward",
         )
@@ -172,7 +190,7 @@ def _throughput_row(name: str, records: Sequence[dict], rounds: int, ours, trl) 
     ratios = paired_ratios(trl_times, our_times)
     median = statistics.median
     return make_row(
-        f"accuracy labels throughput: {name}, {size} completions per round",
+        f"{title} throughput: {name}, {size} completions per round",
         f"trl.rewards.accuracy_reward, main thread: {median(trl_times):.2f} s / {size}",
         ratios,
         "× throughput",

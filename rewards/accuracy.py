@@ -475,9 +475,10 @@ def single_valued_gold(gold: str) -> bool:
 
 
 def answer_values(source: str) -> int:
-    """How many values an extracted answer lists: items separated at the top level (outside brackets and braces) by
-    ``,`` ``;`` ``and`` ``or`` ``\\quad``; a number with thousands separators (``1,300``) is one value."""
-    return len(split_values(source))
+    """How many distinct values an extracted answer lists: items separated at the top level (outside brackets and
+    braces) by ``,`` ``;`` ``and`` ``or`` ``\\quad``; a number with thousands separators (``1,300``) is one value, and
+    so is a value repeated (``2,2,2``)."""
+    return len(set(split_values(source)))
 
 
 _ITEM_SEPARATOR = re.compile(
@@ -488,7 +489,7 @@ _ITEM_SEPARATOR = re.compile(
 def split_values(source: str) -> list[str]:
     """The values an extracted answer lists (see :func:`answer_values`), stripped, in order."""
     text = _strip_delimiters(source)
-    if _THOUSANDS.fullmatch(text.replace(" ", "")):
+    if _THOUSANDS.fullmatch(re.sub(r"[\s\"'“”]", "", text)):
         return [text]
     items, depth, start = [], 0, 0
     for match in _ITEM_SEPARATOR.finditer(text):

@@ -1,0 +1,193 @@
+"""Build the labelled completions of the ``accuracy_math_labels`` benchmark (competition-level answers).
+
+Nothing here ships data: the source files stay outside the repository (workplace rule), this script reads them from a
+local directory and writes one JSONL file, by default ``/work/labelled_data/accuracy_math_labels.jsonl``::
+
+    python -m benchmarks.accuracy_math_data --raw /work/labelled_data/raw_math --out \\
+        /work/labelled_data/accuracy_math_labels.jsonl
+
+Source (``--raw`` holds one folder per source; every file is copied unchanged out of the named commit):
+
+==========  ==========================================================================  ==========================
+folder      repository @ commit : paths                                                 licence
+==========  ==========================================================================  ==========================
+``rl-sft``  XinghanLi66/rl-sft @ c981ccd10c5db8fd32c7c6b21680ff0f272bb49c               none stated for
+            ``one-shot-em/results/<run>/{math500,olympiadbench}/test_<prompt>_-1_seed0_   ``one-shot-em/`` (no
+            t0.0_s0_e-1.jsonl`` (greedy solutions of Qwen2.5-Math-1.5B and -7B and of   licence file there; used
+            their one-shot entropy-minimisation / RLVR fine-tunes, 26 runs on the        locally for evaluation,
+            500 MATH-500 problems and 20 runs on the 675 OlympiadBench problems, under  not redistributed)
+            boxed and "no box" prompts, written by the Qwen2.5-Math evaluation harness
+            with its ``pred`` and ``score``); a file is stored flattened as
+            ``<run>__<dataset>__<file name>``;
+            ``one-shot-em/Qwen2.5-Eval/evaluation/data/olympiadbench/test.jsonl``       MIT (harness folder);
+            (the harness's copy of OlympiadBench, with the original ``final_answer``)   OlympiadBench: Apache-2.0
+            stored as ``olympiadbench_test.jsonl``
+==========  ==========================================================================  ==========================
+
+Fetch with ``git show <commit>:<path>`` from a clone of the repository, e.g. for every path matching
+``one-shot-em/results/*/{math500,olympiadbench}/*.jsonl``: ``git show c981ccd:$path > rl-sft/$(echo ${path#one-shot-em/
+results/} | tr / _ | sed 's/_/__/')`` (any name works as long as ``__math500__`` or ``__olympiadbench__`` is in it).
+
+Labels are the source's own: ``score[0]``, the Qwen2.5-Math harness's verdict, itself an answer checker (the last
+``\\boxed{}``, else the text after "the answer is", else the last number, compared with ``math_equal``: sympy
+equality, numeric tolerance 1e-4, choice letters). Being a checker, it was audited like the GSM8K sources: every
+completion on which it and ``accuracy`` disagreed was read (:mod:`benchmarks.accuracy_math_audits`). Gold: MATH-500's
+``answer`` field (the MATH answer as written, e.g. ``\\$32,\\!348``, ``\\text{(C)}``); OlympiadBench's ``gt`` (its
+``final_answer`` items joined by ``, ``, e.g. ``$69$, $84$``, ``$k=1$``; the ``gt`` the harness wrote beside its
+outputs has been through its normaliser, which damages some answers: ``f(n)=n,(n)=1`` for ``$f(n)=n$, $g(n)=1$``). The completion graded is ``code[0]``.
+
+Styles (plain scanning, independent of the reward, first that applies): ``multi_value`` (the gold lists several
+values at the top level, a ``\\pm``, or the completion's last boxes are two or more separated only by commas or
+``and``), ``boxed``, ``hash_answer`` (a ``# Answer`` heading line), ``answer_phrase`` ("the final answer is",
+"answer:"), ``bare_latex`` (the last line is LaTeX without delimiters), ``last_expression`` (anything else: the answer
+is the last expression of the text). Exact duplicates (same gold and completion) are kept once.
+
+Each output line: ``id``, ``source``, ``model``, ``style``, ``question``, ``completion``, ``solution`` (the gold as a
+dataset column would hold it), ``label`` (the source's, bool), ``label_audited`` and ``audit_reason``, ``traps`` (for
+a completion labelled wrong: ``gold_elsewhere`` when the gold, spaces removed, is written somewhere in it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from benchmarks.accuracy_data import _record
+from benchmarks.accuracy_math_audits import AUDITS
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RAW = Path("/work/labelled_data/raw_math")
+DEFAULT_OUT = Path("/work/labelled_data/accuracy_math_labels.jsonl")
+STYLES = ("boxed", "multi_value", "hash_answer", "answer_phrase", "bare_latex", "last_expression")
+DATASETS = ("math500", "olympiadbench")
+
+
+def _top_level_commas(text: str) -> int:
+    depth, count = 0, 0
+    for match in re.finditer(r"\\[{}]|[()\[\]{}]|,", text):
+        token = match.group(0)
+        if token[-1] in "([{":
+            depth += 1
+        elif token[-1] in ")]}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            count += 1
+    return count
+
+
+def _thousands(text: str) -> bool:
+    return bool(re.fullmatch(r"-?\d{1,3}(?:,(?:\\!)?\d{3})+(?:\.\d+)?", text.replace("\\$", "").strip()))
+
+
+def style_of(completion: str, gold: str) -> str:
+    """The answer style of one completion (see the module docstring), by plain scanning."""
+    if ("\\pm" in gold or _top_level_commas(gold) > 0) and not _thousands(gold):
+        return "multi_value"
+    if re.search(r"\\boxed\s*\{[^{}]*\}[\s$.,]*(?:,|and|\\quad|\\text\{\s*and\s*\})[\s$]*\\boxed", completion[-400:]):
+        return "multi_value"
+    if "\\boxed" in completion:
+        return "boxed"
+    if re.search(r"(?m)^\s*#{1,6}\s*(?:final\s+)?answer\s*:?\s*$", completion, re.IGNORECASE):
+        return "hash_answer"
+    if re.search(r"answer is|answer\s*:", completion, re.IGNORECASE):
+        return "answer_phrase"
+    last = completion.rstrip().rsplit("\n", 1)[-1].strip()
+    words = re.sub(r"\\[a-zA-Z]+", " ", last)
+    if last and "$" not in last and re.search(r"\\[a-zA-Z]+|\^", last) and not re.search(r"[a-zA-Z]{4,}", words):
+        return "bare_latex"
+    return "last_expression"
+
+
+def rl_sft(folder: Path) -> Iterator[dict]:
+    """Qwen2.5-Math-1.5B / -7B runs of the Qwen2.5-Math harness on MATH-500 and OlympiadBench."""
+    olympiad = [json.loads(line) for line in (folder / "olympiadbench_test.jsonl").read_text().splitlines()]
+    for path in sorted(folder.glob("*__*.jsonl")):
+        run, dataset = path.name.split("__")[:2]
+        if dataset not in DATASETS:
+            continue
+        size = "7B" if run.startswith("7B") else "1.5B"
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            if dataset == "math500":
+                gold = row["answer"]
+            else:
+                original = olympiad[row["idx"]]
+                if original["question"].strip() != row["question"].strip():
+                    raise ValueError(f"{path}: problem {row['idx']} differs from olympiadbench_test.jsonl")
+                gold = ", ".join(original["final_answer"])
+            completion = row["code"][0]
+            yield _record(
+                f"rl-sft/{run}/{dataset}/{row['idx']}", "XinghanLi66/rl-sft", f"Qwen2.5-Math-{size} ({run})",
+                style_of(completion, str(gold)), completion, str(gold), bool(row["score"][0]), row["question"],
+            )
+
+
+SOURCES = {"rl-sft": rl_sft}
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+|\\[,!;:]|\\left|\\right|\$", "", text)
+
+
+def traps(record: dict) -> list[str]:
+    """``["gold_elsewhere"]`` for a completion labelled wrong whose text contains the gold (spaces removed)."""
+    if record["label_audited"]:
+        return []
+    gold = _compact(record["solution"])
+    return ["gold_elsewhere"] if gold and gold in _compact(record["completion"]) else []
+
+
+def build(raw: Path) -> list[dict]:
+    """All labelled records from the source folders under ``raw`` that exist (missing ones are logged)."""
+    records, seen = [], set()
+    for name, reader in SOURCES.items():
+        folder = raw / name
+        if not folder.is_dir():
+            logger.warning("source folder %s is missing: skipped", folder)
+            continue
+        for record in reader(folder):
+            key = (record["solution"], record["completion"])
+            if key in seen:
+                continue
+            seen.add(key)
+            audited = AUDITS.get(record["id"])
+            record["label_audited"] = record["label"] if audited is None else audited[0]
+            record["audit_reason"] = None if audited is None else audited[1]
+            record["traps"] = traps(record)
+            records.append(record)
+    unknown = set(AUDITS) - {r["id"] for r in records}
+    if unknown:
+        logger.warning("%d audited ids are not in the data (sources missing?): %s", len(unknown), sorted(unknown)[:5])
+    return records
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="folder holding one sub-folder per source")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="labelled JSONL file to write")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    records = build(args.raw)
+    if not records:
+        logger.error("no source found under %s (see the module docstring for the expected folders)", args.raw)
+        return 1
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w") as f:
+        for record in records:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    counts = Counter((r["style"], r["label_audited"]) for r in records)
+    for style in STYLES:
+        logger.info("%-15s right %5d  wrong %5d", style, counts[(style, True)], counts[(style, False)])
+    logger.info("wrote %d records to %s", len(records), args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

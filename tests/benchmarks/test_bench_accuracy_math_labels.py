@@ -1,0 +1,77 @@
+"""bench_accuracy_math_labels on a tiny hand-written labelled file (rows per style against the audited labels, the
+98 % / 0.5 % targets), the note row when the data is absent, registration in benchmarks.run, and the builder's
+style classifier on hand-written completions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import accuracy_math_data as data
+from benchmarks import bench_accuracy_math_labels as bench
+from benchmarks import run as bench_run
+
+# (style, completion, gold, source label, audited label); our reward's scores by hand: 1, 1, 1, 0, 1, 0
+RECORDS = [
+    ("hash_answer", "The ratio is 3/5.\n\n# Answer\n\n\\frac{243}{625}", "\\frac{243}{625}", True, True),
+    ("multi_value", "The roots are \\boxed{-2, 1}.", "1,-2", False, True),
+    ("boxed", "So the total is \\boxed{32348}.", "\\$32,\\!348", True, True),
+    ("boxed", "It is \\boxed{12} or \\boxed{13}.", "12", False, False),
+    ("answer_phrase", "**Answer:** The smallest value of \\(n\\) is \\(n = 10\\).", "10", True, True),
+    ("last_expression", "<think>so far 7 + 6 = 13", "13", False, False),
+]
+
+
+@pytest.fixture
+def tiny_file(tmp_path):
+    path = tmp_path / "labels.jsonl"
+    with open(path, "w") as f:
+        for k, (style, completion, gold, label, audited) in enumerate(RECORDS):
+            record = {
+                "id": f"hand/{k}", "source": "hand-written", "model": "none", "style": style, "question": "",
+                "completion": completion, "solution": gold, "label": label, "label_audited": audited,
+                "audit_reason": None if label == audited else "order-free set", "traps": [],
+            }
+            f.write(json.dumps(record) + "\n")
+    return path
+
+
+def test_rows_on_a_hand_written_file(tiny_file):
+    rows = {row["benchmark"]: row for row in bench.run(quick=True, data=tiny_file)}
+    boxed = rows[f"{bench.TITLE}: boxed (n=2)"]
+    assert boxed["median"] == 100.0 and boxed["met"] is True and "≥ 98.0 %, FP ≤ 0.5 %" == boxed["target"]
+    multi = rows[f"{bench.TITLE}: multi_value (n=1)"]
+    assert multi["median"] == 100.0 and "1 source labels corrected" in multi["notes"]
+    everything = rows[f"{bench.TITLE}: all styles (n=6)"]
+    assert everything["median"] == 100.0 and "4 right / 2 wrong" in everything["notes"]
+    assert f"{bench.TITLE}: bare_latex" not in " ".join(rows)
+
+
+def test_missing_data_gives_a_note_row_with_instructions(tmp_path, monkeypatch):
+    monkeypatch.setenv(bench.ENV_VAR, str(tmp_path / "absent.jsonl"))
+    rows = bench.run(quick=True)
+    assert len(rows) == 1 and rows[0]["met"] is None
+    assert "python -m benchmarks.accuracy_math_data" in rows[0]["notes"] and bench.ENV_VAR in rows[0]["notes"]
+
+
+def test_registered_in_the_runner():
+    assert "accuracy_math_labels" in bench_run.MODULES
+
+
+@pytest.mark.parametrize(
+    "completion, gold, style",
+    [
+        ("So \\boxed{4}.", "4", "boxed"),
+        ("So \\boxed{4}.", "4, 5", "multi_value"),
+        ("So \\boxed{4}.", "1 \\pm \\sqrt{2}", "multi_value"),
+        ("So \\boxed{4}.", "\\$32,\\!348", "boxed"),
+        ("So \\boxed{4} and \\boxed{5}.", "4", "multi_value"),
+        ("Steps.\n\n# Answer\n\n4", "4", "hash_answer"),
+        ("The final answer is 4.", "4", "answer_phrase"),
+        ("Multiply.\n\\frac{1}{2}", "\\frac{1}{2}", "bare_latex"),
+        ("It is 4 apples in all.", "4", "last_expression"),
+    ],
+)
+def test_style_classifier(completion, gold, style):
+    assert data.style_of(completion, gold) == style
