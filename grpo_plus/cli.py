@@ -14,6 +14,7 @@ It runs unchanged under ``accelerate launch -m grpo_plus.cli train --config ...`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
@@ -336,9 +337,11 @@ def _format_summary(summary: dict) -> str:
 
 
 def train_command(argv: Sequence[str]) -> int:
-    training_args, model_args, data_args, explicit = parse_train_args(argv)
-    if model_args.model_name_or_path is None and data_args.dataset_name is None:
-        overrides = _demo_overrides(training_args, model_args, data_args, explicit)
+    with _logs_held_until_valid():
+        training_args, model_args, data_args, explicit = parse_train_args(argv)
+        demo = model_args.model_name_or_path is None and data_args.dataset_name is None
+        overrides = _demo_overrides(training_args, model_args, data_args, explicit) if demo else None
+    if demo:
         _quiet_demo()
         print(_format_summary(run_demo(**overrides)))
         return 0
@@ -346,6 +349,36 @@ def train_command(argv: Sequence[str]) -> int:
     if summary.pop("main_process", True):
         print(_format_summary(summary))
     return 0
+
+
+@contextlib.contextmanager
+def _logs_held_until_valid(names: Sequence[str] = ("grpo_plus", "rewards")):
+    """grpo_plus's and rewards' log lines (a config's translation, the float32 fallback) are held while the
+    configuration is read, and shown only if it is valid: a configuration error is then the only line."""
+    held: list[logging.LogRecord] = []
+    hold = _Hold(held)
+    loggers = [logging.getLogger(name) for name in names]
+    propagate = [named.propagate for named in loggers]
+    for named in loggers:
+        named.addHandler(hold)
+        named.propagate = False
+    try:
+        yield
+    finally:
+        for named, value in zip(loggers, propagate):
+            named.removeHandler(hold)
+            named.propagate = value
+    for record in held:
+        logging.getLogger(record.name).handle(record)
+
+
+class _Hold(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]):
+        super().__init__()
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 def _quiet_demo() -> None:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from grpo_plus import GRPOPlusTrainer, cli
+from grpo_plus.demo import TASKS as DEMO_TASKS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -359,3 +361,139 @@ def test_llamafactory_config_errors_before_any_model_loads(tmp_path, capsys, no_
     assert code == 2
     assert "stage='dpo' is not supported: grpo-plus trains GRPO only" in err and "choose one of: 'grpo'" in err
     assert "Traceback" not in err and no_model_load == []
+
+
+# ---------------------------------------------------------------------------- one way to fail, on every path
+@pytest.fixture
+def no_demo_run(monkeypatch):
+    """Any attempt to start the demo (which loads or trains the warm start) fails the test."""
+
+    def refuse(**overrides):
+        raise AssertionError(f"the demo started with {overrides}")
+
+    monkeypatch.setattr(cli, "run_demo", refuse)
+
+
+def one_error_line(capsys, *argv) -> str:
+    """Run ``grpo-plus train *argv``; assert exit status 2 and a single error line on stderr; return its message."""
+    code, out, err = run_cli(capsys, "train", *argv)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("grpo-plus train: error: "), err
+    return lines[0].removeprefix("grpo-plus train: error: ")
+
+
+def test_reward_funcs_on_the_arithmetic_demo_is_an_error(capsys, no_demo_run):
+    message = one_error_line(capsys, "--reward_funcs", "acuracy")
+    assert message.startswith(
+        "reward_funcs: demo_task 'arithmetic' trains with its own rewards (accuracy, format) and takes no reward_funcs; "
+        "remove it, or choose a demo_task that does: "
+    )
+    assert "'multistep'" in message and "'arithmetic'" not in message.partition("does: ")[2]
+
+
+def test_reward_kwargs_on_the_arithmetic_demo_is_an_error(capsys, no_demo_run):
+    message = one_error_line(capsys, "--reward_kwargs", '{"accuracy": {"timeout": 3}}')
+    assert message.startswith("reward_kwargs: demo_task 'arithmetic' trains with its own rewards")
+
+
+def test_unknown_reward_in_a_demo_config_is_one_line(capsys, no_demo_run):
+    config = str(REPO / "configs" / "demo_steps_outcome.yaml")
+    message = one_error_line(capsys, "--config", config, "--reward_funcs", "acuracy,format")
+    assert message.startswith("unknown reward 'acuracy'; did you mean 'accuracy'? valid names: ")
+
+
+def test_unknown_reward_in_a_demo_config_file_is_one_line(tmp_path, capsys, no_demo_run):
+    settings = yaml.safe_load((REPO / "configs" / "demo_steps_outcome.yaml").read_text())
+    path = write_config(tmp_path, **{**settings, "reward_funcs": ["acuracy", "format"]})
+    message = one_error_line(capsys, "--config", path)
+    assert message.startswith("unknown reward 'acuracy'; did you mean 'accuracy'?")
+
+
+def test_process_mode_without_step_rewards_on_a_demo_is_caught_before_the_warm_start(capsys, no_demo_run):
+    message = one_error_line(capsys, "--reward_mode", "process")
+    assert message.startswith("reward_mode='process' needs at least one step-level reward; got only outcome rewards")
+
+
+def test_demo_batch_that_does_not_fit_the_group_size_is_one_line(capsys, no_demo_run):
+    # the arithmetic demo's 64 completions per step are not a whole number of groups of 7
+    message = one_error_line(capsys, "--num_generations", "7")
+    assert "num_generations" in message and "7" in message
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--demo_task", "chess"], f"invalid choice: 'chess' (choose from {', '.join(map(repr, DEMO_TASKS))})"),
+        (["--kl_estimater", "k1"], "unknown option '--kl_estimater'; did you mean '--kl_estimator'?"),
+        (["--max_steps", "many"], "argument --max_steps/--max-steps: invalid int value: 'many'"),
+        (["--lora_r", "8"], "these are model/dataset fields: ['lora_r']"),
+        (["steps"], "unexpected argument 'steps': options are written --field value"),
+        (["--config"], "--config needs one path to a YAML file"),
+    ],
+)
+def test_demo_configuration_errors_are_one_line(capsys, no_demo_run, argv, message):
+    assert message in one_error_line(capsys, *argv)
+
+
+def test_model_config_errors_are_one_line_without_the_translation_log(tmp_path, qa_file, capsys, no_model_load):
+    path = write_config(tmp_path, **base_fields(tmp_path, qa_file, reward_funcs="acuracy"))
+    message = one_error_line(capsys, "--config", path)
+    assert message.startswith("unknown reward 'acuracy'; did you mean 'accuracy'?")
+
+
+def test_llamafactory_error_is_the_only_line_in_a_real_process(tmp_path):
+    """The console script itself: no traceback, no translation log before the error, exit status 2."""
+    path = write_config(tmp_path, "lf.yaml", model_name_or_path="m", stage="grpo", reward_funcs="format",
+                        output_dir=str(tmp_path / "o"), pref_beta=0.04, warmup_ratio=1.5)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-m", "grpo_plus.cli", "train", "--config", path],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "grpo-plus train: error: warmup_ratio=1.5 is not valid; it is a fraction of the training steps in [0, 1)"
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ a clean first run
+def test_known_third_party_noise_is_dropped_and_nothing_else(caplog):
+    import logging
+
+    cli._setup_logging()
+    noisy = logging.getLogger("bitsandbytes.backends.cpu.ops")
+    with caplog.at_level(logging.WARNING, logger="bitsandbytes"):
+        noisy.warning("Failed to load CPU gemm_4bit_forward from kernels-community: offline. Please make sure ...")
+        noisy.warning("some other bitsandbytes warning")
+    assert [r.getMessage() for r in caplog.records] == ["some other bitsandbytes warning"]
+
+
+def test_no_deprecation_warning_unless_the_user_wrote_the_old_name(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        training_args, _, _, _ = cli.parse_train_args(["--output_dir", str(tmp_path)])
+    assert [str(w.message) for w in caught if "deprecated" in str(w.message)] == []
+    assert training_args.activation_checkpointing is True  # TRL's default (gradient_checkpointing=True), new name
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        training_args, _, _, _ = cli.parse_train_args(["--output_dir", str(tmp_path), "--gradient_checkpointing",
+                                                       "false"])
+    assert training_args.activation_checkpointing is False
+    assert any("`gradient_checkpointing` is deprecated" in str(w.message) for w in caught)
+
+
+@pytest.mark.slow
+def test_demo_output_is_the_progress_bar_and_the_summary(tmp_path):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "grpo_plus.cli", "train", "--max_steps", "2", "--output_dir", str(tmp_path / "demo")],
+        env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines()[0].startswith("accuracy reward: ")
+    bar = re.compile(r"^(warm start \(SFT\): *)?\d+%\|")  # tqdm: the warm start's (first run) and GRPO's
+    others = [line for chunk in result.stderr.splitlines() for line in chunk.split("\r")
+              if line.strip() and not bar.match(line.strip()) and "grpo_plus.demo.warmstart" not in line]
+    assert others == []
