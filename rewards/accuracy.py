@@ -365,6 +365,16 @@ def bare_last_line(text: str) -> str | None:
     return line
 
 
+_ORDINAL = re.compile(
+    r"(?<=\d)\s*(?:\^\s*\{?\s*\\(?:text|mathrm|rm)\s*\{?\s*(?:st|nd|rd|th)\s*\}?\s*\}?|(?:st|nd|rd|th)\b)"
+)
+
+
+def _drop_ordinals(source: str) -> str:
+    """``12^{\\text{th}}`` and ``12th`` read as ``12`` (math-verify reads the suffix as a product of variables)."""
+    return _ORDINAL.sub("", source)
+
+
 def unfinished_thinking(text: str, tag: str = "think") -> bool:
     """True when ``text`` opens a ``<think>`` block that it never closes (a reasoning model cut off at the length
     limit before it answered)."""
@@ -392,7 +402,7 @@ def extract_answer(text: str, answer_tag: str | None = "answer", answer_format: 
     boxes = final_boxes(scope)
     if boxes:
         values = [value for box in boxes for value in split_values(box)]
-        return (join_values(values) if len(values) > 1 else ", ".join(boxes)), BOXED
+        return _drop_ordinals(join_values(values) if len(values) > 1 else ", ".join(boxes)), BOXED
     if answer_format == "boxed":
         if region is None:
             return text, TEXT
@@ -411,7 +421,7 @@ def extract_answer(text: str, answer_tag: str | None = "answer", answer_format: 
         answer = last_expression(scope, closed=region is not None)
     if answer is None:
         return "", NO_ANSWER
-    return _strip_delimiters(answer), BOXED
+    return _drop_ordinals(_strip_delimiters(answer)), BOXED
 
 
 # ------------------------------------------------------------------------------------------- gold forms
@@ -632,6 +642,11 @@ def rule_grade(gold: str, source: str, mode: str, allow_expressions: bool = Fals
     words = text_gold(gold)
     if words is not None:
         return float(_answer_words(source) == words), "[text]"
+    gold_percent = re.fullmatch(r"\s*([-−]?\d+(?:\.\d+)?)\s*\\?%\s*", _strip_delimiters(_gold_text(gold)))
+    if gold_percent is not None:
+        answer = simple_number(re.sub(r"\s*\\?%\s*$", "", source))
+        if answer is not None and answer[0] == Fraction(gold_percent.group(1).replace("−", "-")):
+            return 1.0, "[percent]"
     if plain_number_gold(gold):
         percent = re.fullmatch(r"\s*([-−]?\d+(?:\.\d+)?)\s*\\?%\s*", _strip_delimiters(source))
         if percent is not None:

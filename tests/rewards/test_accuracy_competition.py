@@ -227,3 +227,17 @@ def test_unfinished_thinking_scores_zero_by_default(accuracy):
 def test_require_finished_thinking_is_validated():
     with pytest.raises(ValueError, match="require_finished_thinking"):
         get_reward("accuracy", require_finished_thinking="yes")
+
+
+def test_ordinals_and_percent_golds(accuracy):
+    assert extract_answer("\\boxed{12^{\\text{th}}}", "answer", "auto") == ("12", BOXED)
+    cases = [
+        ("12", "The grade is \\boxed{12^{\\text{th}}}.", 1.0),
+        ("12", "The grade is \\boxed{12th}.", 1.0),
+        ("12", "The grade is \\boxed{11^{\\text{th}}}.", 0.0),
+        ("17.5\\%", "The rate is \\boxed{17.5}.", 1.0),
+        ("17.5\\%", "The rate is \\boxed{17.5\\%}.", 1.0),
+        ("17.5\\%", "The rate is \\boxed{0.175}.", 1.0),
+        ("17.5\\%", "The rate is \\boxed{18}.", 0.0),
+    ]
+    assert grade_all(accuracy, cases) == []
