@@ -12,6 +12,7 @@ from grpo_plus.advantages import CREDIT_CHOICES, SCALE_CHOICES
 from grpo_plus.entropy import CLIP_COV_BOUNDS, CLIP_COV_RATIO, KL_COV_COEF, KL_COV_RATIO, validate_entropy_control
 from grpo_plus.kl import KL_ESTIMATORS
 from grpo_plus.kl_control import DEFAULT_HORIZON
+from rewards._names import choice_error, split_names
 
 REWARD_MODES = ("outcome", "process")
 REWARD_ERRORS = ("raise", "none")
@@ -20,7 +21,7 @@ LOSS_TYPES = ("grpo", "bnpo", "dr_grpo", "dapo", "cispo", "sapo", "luspo", "vesp
 
 
 def _choice_error(field_name: str, value: Any, choices) -> ValueError:
-    return ValueError(f"{field_name}={value!r} is not valid; choose one of: {', '.join(map(repr, choices))}")
+    return ValueError(choice_error(field_name, value, choices))
 
 
 def parse_reward_funcs(value: str | list[str] | tuple[str, ...] | None) -> list[str] | None:
@@ -31,7 +32,7 @@ def parse_reward_funcs(value: str | list[str] | tuple[str, ...] | None) -> list[
         value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"reward_funcs must be a list of names/import paths or a comma-separated string, got {value!r}")
-    specs = [part.strip() for v in value for part in v.split(",") if part.strip()]
+    specs = [part for v in value for part in split_names(v)]
     if not specs:
         raise ValueError("reward_funcs is empty; name at least one reward (see `grpo-plus rewards list`)")
     return specs

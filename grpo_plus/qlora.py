@@ -34,6 +34,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from rewards._names import choice_error
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -51,7 +53,7 @@ QUANT_TYPES = ("nf4", "fp4")
 
 def _choice(field: str, value: Any, choices: Sequence[Any]) -> None:
     if value not in choices:
-        raise ValueError(f"{field}={value!r} is not valid; choose one of: {', '.join(map(repr, choices))}")
+        raise ValueError(choice_error(field, value, choices))
 
 
 def _dtype_name(value: Any, field: str) -> str:

@@ -15,6 +15,7 @@ import torch
 from trl.trainer.utils import get_callable_name
 
 from rewards import resolve_rewards
+from rewards._names import split_names
 
 from grpo_plus.guard import guard_reward, is_guarded
 
@@ -49,7 +50,7 @@ def resolve_trainer_rewards(
     if specs is None:
         raise ValueError(NO_REWARD_SOURCE)
     if isinstance(specs, str):
-        specs = [s.strip() for s in specs.split(",") if s.strip()]
+        specs = split_names(specs)
     elif not isinstance(specs, (list, tuple)):
         specs = [specs]
     funcs = resolve_rewards(list(specs), getattr(args, "reward_kwargs", None))

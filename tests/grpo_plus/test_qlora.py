@@ -148,7 +148,8 @@ def test_bnb_config_defaults_are_qlora():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"compute_dtype": "float64"}, "compute_dtype='float64' is not valid; choose one of: 'bfloat16', 'float16', 'float32'"),
+        ({"compute_dtype": "float64"},
+         "compute_dtype='float64' is not valid; choose one of: 'bfloat16', 'float16', 'float32'; did you mean 'float16'?"),
         ({"quant_type": "int4"}, "quant_type='int4' is not valid; choose one of: 'nf4', 'fp4'"),
     ],
 )
