@@ -47,7 +47,6 @@ from benchmarks.common import (  # noqa: E402
     TurnScheduler,
     capture_rng,
     make_row,
-    note_row,
     paired_ratios,
     peak_rss_bytes,
     run_worker,
@@ -104,7 +103,7 @@ COMPARISONS: list[tuple[str, str, str, str, float]] = [
 # trainer methods whose CPU time is the extra work of a variant (reported per step in its notes)
 HOTSPOTS: dict[str, tuple[str, ...]] = {
     "kl_in_reward": ("_sampling_kl", "_advantages"),
-    "process": ("_split_steps", "_process_advantages"),
+    "process": ("_split_steps", "_advantages"),
 }
 DYNAMIC_LABEL = "dynamic_sampling=True: CPU time per informative group"
 ROUNDS_LABEL = "dynamic_sampling=True: generation rounds per step"
@@ -272,9 +271,7 @@ def _time_methods(trainer, names: Sequence[str]) -> dict[str, float]:
 
     totals: dict[str, float] = {}
     for name in names:
-        method = getattr(trainer, name, None)
-        if method is None:
-            continue
+        method = getattr(trainer, name)
         totals[name] = 0.0
 
         @functools.wraps(method)
@@ -331,33 +328,17 @@ def _rss(process) -> int:
 
 
 # ------------------------------------------------------------------------------------------------------ rows
-def _process_mode_available() -> str | None:
-    """None when process mode can run here, else why not."""
-    try:
-        from grpo_plus.steps import split_completions  # noqa: F401
-    except ImportError as exc:
-        return f"grpo_plus.steps not available yet ({exc})"
-    try:
-        _arithmetic_steps()
-    except (ImportError, KeyError, ValueError) as exc:
-        return f"step reward 'arithmetic_steps' not available yet ({exc})"
-    return None
-
-
 def _per_run(repeats: list[dict], variant: str, key: str, discard: int) -> list[float]:
     return [statistics.median(rep[variant][key][discard:]) for rep in repeats]
 
 
-def timing_rows(result: dict, plan: dict, process_missing: str | None) -> list[dict]:
+def timing_rows(result: dict, plan: dict) -> list[dict]:
     """One row per entry of :data:`COMPARISONS` from the timing worker's repeats."""
     repeats = result["repeats"]
     discard = plan["discard"]
     rows = []
     for label, variant, reference, reference_label, target in COMPARISONS:
         target_text = "1.00x ± 0.02" if variant == "k3_again" else f"≤ {target:.2f}x"
-        if variant == "process" and process_missing:
-            rows.append(note_row(label, f"not measured: {process_missing}", reference_label, "x", target_text))
-            continue
         cpu_a = _per_run(repeats, reference, "cpu", discard)
         cpu_b = _per_run(repeats, variant, "cpu", discard)
         ratios = paired_ratios(cpu_b, cpu_a)
@@ -454,8 +435,7 @@ def run(quick: bool = False) -> list[dict]:
     from grpo_plus.demo.tiny import save_tiny_model
 
     plan = QUICK if quick else FULL
-    process_missing = _process_mode_available()
-    variants = [v for v in VARIANTS if not (v == "process" and process_missing)]
+    variants = list(VARIANTS)
     module = __name__ if __name__ != "__main__" else "benchmarks.bench_trainer"
     with tempfile.TemporaryDirectory(prefix="bench-tiny-") as tmp:
         model_dir = save_tiny_model(Path(tmp) / "tiny-qwen2")
@@ -477,7 +457,7 @@ def run(quick: bool = False) -> list[dict]:
                 logger.info("bench_trainer: peak RSS, pair %d of %d", i + 1, plan["rss_pairs"])
                 trl, plus = run_workers(module, rss_args)
                 pairs.append((trl, plus))
-        rows = timing_rows(timing, plan, process_missing)
+        rows = timing_rows(timing, plan)
         rows.append(rss_row(pairs, plan["rss_steps"]))
     rows[0]["notes"] = f"{SETUP}; {rows[0]['notes']}"
     return rows

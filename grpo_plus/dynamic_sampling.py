@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from grpo_plus.sampling import rows_of, select_groups
+from grpo_plus.scoring import ScoredBatch
 
 logger = logging.getLogger(__name__)
 
@@ -88,17 +89,17 @@ class DynamicSampler:
         self.position, self.epoch = int(state["position"]), int(state["epoch"])
 
     # --------------------------------------------------------------------------------------------- rounds
-    def generation_batch(self, inputs: list[dict], score_round: Callable) -> tuple[dict, dict, dict]:
+    def generation_batch(self, inputs: list[dict], score_round: Callable) -> tuple[dict, ScoredBatch, dict]:
         """Score rounds until the batch is full of informative groups or the rounds are used up.
 
         Args:
             inputs: the local generation batch TRL drew.
-            score_round: ``inputs -> (output, record, degenerate)``: TRL's generation and scoring of one round, the
-                gathered scoring record (``record["rewards"]`` (N, F); process mode also ``scores``, ``ends``,
-                ``tokens``: N-lists) and the (N / G,) degenerate-group flags.
+            score_round: ``inputs -> (output, scored, degenerate)``: TRL's generation and scoring of one round, its
+                gathered :class:`~grpo_plus.scoring.ScoredBatch` and the (N / G,) degenerate-group flags.
 
         Returns:
-            ``(output, record, stats)``: the local batch to train on, its global record, and the round statistics.
+            ``(output, scored, stats)``: the local batch to train on, its global ScoredBatch, and the round
+            statistics.
         """
         trainer = self.trainer
         num_generations = trainer.num_generations
@@ -106,22 +107,22 @@ class DynamicSampler:
         num_groups = local_size * trainer.accelerator.num_processes // num_generations
         metrics = trainer._metrics["train"]
         before = {key: len(values) for key, values in metrics.items()}
-        outputs, records, informative = [], [], []
+        outputs, scored, informative = [], [], []
         for round_index in range(self.max_rounds + 1):
             if round_index:
                 inputs = self.local_inputs(self.fresh_prompts(num_groups), num_generations, local_size)
-            output, record, degenerate = score_round(inputs)
+            output, round_scores, degenerate = score_round(inputs)
             outputs.append(output)
-            records.append(record)
+            scored.append(round_scores)
             informative.append([not bool(d) for d in degenerate])
             if sum(map(sum, informative)) >= num_groups:
                 break
         chosen, filled = select_groups(informative, num_groups)
         if len(outputs) == 1 and filled == 0:  # the first round was full: it is the batch as TRL made it
-            output, record = {k: v for k, v in outputs[0].items() if k not in RECOMPUTED}, records[0]
+            output, batch = {k: v for k, v in outputs[0].items() if k not in RECOMPUTED}, scored[0]
         else:
             rows = rows_of(chosen, num_generations)
-            output, record = self._assemble(outputs, rows, local_size), _select_record(records, rows)
+            output, batch = self._assemble(outputs, rows, local_size), ScoredBatch.pick(scored, rows)
         stats = {
             "dynamic_sampling/rounds": float(len(outputs)),
             "dynamic_sampling/dropped_groups": float(sum(len(f) - sum(f) for f in informative)),
@@ -129,7 +130,7 @@ class DynamicSampler:
         }
         for key in [k for k in metrics if k in REWARD_METRICS or k.startswith("rewards/")]:
             del metrics[key][before.get(key, 0) :]  # TRL logged each round; the trained batch is logged instead
-        return output, record, stats
+        return output, batch, stats
 
     def _assemble(self, outputs: list[dict], rows: list[tuple[int, int]], local_size: int) -> dict:
         """The local slice of the global batch made of ``rows`` ((round, global row) pairs)."""
@@ -186,11 +187,3 @@ def _trim(batch: dict) -> dict:
             out[key] = value
     return out
 
-
-def _select_record(records: list[dict], rows: list[tuple[int, int]]) -> dict:
-    """The global scoring record of the chosen rows, in order."""
-    record = {"rewards": torch.stack([records[r]["rewards"][row] for r, row in rows])}
-    for key in ("scores", "ends", "tokens"):
-        if key in records[0]:
-            record[key] = [records[r][key][row] for r, row in rows]
-    return record

@@ -1,11 +1,18 @@
-"""Pure functions the trainer adds to TRL's policy loss: its aggregation of a per-token term, and GSPO-token's ratio.
+"""What the trainer adds to TRL's policy loss: the aggregation of a per-token term, GSPO-token's ratio (pure
+functions), and :class:`LossCall`, the state of one adapted loss call.
 
 Notation: B completions in the micro-batch, T completion tokens.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 import torch
+
+if TYPE_CHECKING:
+    from grpo_plus.scoring import ScoredBatch
 
 MEAN_PER_SEQUENCE = ("grpo", "sapo")
 MEAN_PER_TOKEN = ("bnpo",)
@@ -77,3 +84,29 @@ def gspo_token_logps(logps: torch.Tensor, old_logps: torch.Tensor, mask: torch.T
     log_ratio = (logps.detach() - old_logps) * mask
     log_s = log_ratio.sum(-1, keepdim=True) / mask.sum(-1, keepdim=True).clamp(min=1.0)
     return logps - logps.detach() + old_logps + log_s
+
+
+@dataclass
+class LossCall:
+    """One call of TRL's ``_compute_loss`` as GRPOPlusTrainer adapts it (``GRPOPlusTrainer._adapted_loss`` says what
+    changes and why); TRL's hooks inside the call read and fill it.
+
+    Attributes:
+        inputs: the micro-batch TRL's loss reads (B completions, T tokens).
+        beta: the KL coefficient of the step (TRL's loss itself runs with β = 0).
+        gspo_token: TRL's token-level ratio is computed from :func:`gspo_token_logps`.
+        control: ``"kl_cov"`` or ``"clip_cov"`` when entropy control selects tokens in this call, else None.
+        pending: KL in the reward: the batch whose advantages wait for this call's log-probs, else None.
+        rows: (B,) global row index of each completion of ``inputs`` in ``pending`` (TRL shuffled the rows).
+        logps: (B, T) policy log-probs of TRL's forward, with gradient (set by the log-prob hook).
+        selected: (B, T) bool tokens entropy control selected (set by TRL's token-mask hook).
+    """
+
+    inputs: dict[str, Any]
+    beta: float
+    gspo_token: bool = False
+    control: str | None = None
+    pending: ScoredBatch | None = None
+    rows: torch.Tensor | None = None
+    logps: torch.Tensor | None = None
+    selected: torch.Tensor | None = None

@@ -102,7 +102,9 @@ def step_metrics(scores: Scores, step_ends: Sequence[Sequence[int]], num_tokens:
 
 
 def batch_process_advantages(
-    record: dict,
+    step_scores: Scores,
+    step_ends: Sequence[Sequence[int]],
+    num_tokens: Sequence[int],
     penalties: Sequence[Sequence[float]] | None,
     beta: float,
     outcome_rewards: torch.Tensor | None,
@@ -116,8 +118,8 @@ def batch_process_advantages(
     outcome advantage of the outcome rewards (DeepSeekMath §4.1.3 with outcome rewards beside the step rewards).
 
     Args:
-        record: ``scores`` (N lists of combined step scores), ``ends`` (N lists of step-end token indices),
-            ``tokens`` (N real-token counts).
+        step_scores: N lists of S_i combined step scores (None = ungraded).
+        step_ends: N lists of S_i step-end token indices. num_tokens: N real-token counts.
         penalties: N lists of per-step KL sums (kl_in_reward: each step reward loses ``beta`` × its sum), or None.
         beta: the KL coefficient of the penalties.
         outcome_rewards: (N,) weighted outcome rewards (NaN = ungraded), or None without outcome rewards.
@@ -127,14 +129,14 @@ def batch_process_advantages(
         ``(advantages, metrics)``: (N, T) advantages, T = max tokens, 0 on padding; :func:`step_metrics` of the
         (penalised) step scores and ``advantages/mean|std|min|max`` over the real tokens.
     """
-    scores, tokens = record["scores"], record["tokens"]
+    scores = step_scores
     if penalties is not None:
         scores = [[None if s is None else s - beta * p for s, p in zip(row, pen)] for row, pen in zip(scores, penalties)]
-    advantages = process_advantages(scores, record["ends"], num_generations, tokens, scale, credit=credit)
-    real = torch.arange(advantages.size(1)).unsqueeze(0) < torch.tensor(tokens).unsqueeze(1)
+    advantages = process_advantages(scores, step_ends, num_generations, num_tokens, scale, credit=credit)
+    real = torch.arange(advantages.size(1)).unsqueeze(0) < torch.tensor(num_tokens).unsqueeze(1)
     if outcome_rewards is not None:
         advantages = advantages + outcome_advantages(outcome_rewards.cpu(), num_generations, scale).unsqueeze(1) * real
-    metrics = step_metrics(scores, record["ends"], tokens)
+    metrics = step_metrics(scores, step_ends, num_tokens)
     values = advantages[real]
     if values.numel():
         metrics.update({

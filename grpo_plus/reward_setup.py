@@ -41,10 +41,11 @@ def resolve_trainer_rewards(
     reward_funcs, args, reward_mode: str, has_environment: bool, wrap_step: Callable[[Callable, str], Callable]
 ) -> list:
     """The reward functions handed to TRL: resolved, guarded, step rewards wrapped by ``wrap_step`` (process mode).
+    ``args`` is a :class:`~grpo_plus.config.GRPOPlusConfig`.
 
     ``reward_funcs`` None falls back to ``args.reward_funcs``; with an environment and neither, the list is empty
     (the environment may own the reward, and TRL checks that some source exists)."""
-    specs = reward_funcs if reward_funcs is not None else getattr(args, "reward_funcs", None)
+    specs = reward_funcs if reward_funcs is not None else args.reward_funcs
     if specs is None and has_environment:
         return []
     if specs is None:
@@ -53,9 +54,11 @@ def resolve_trainer_rewards(
         specs = split_names(specs)
     elif not isinstance(specs, (list, tuple)):
         specs = [specs]
-    funcs = resolve_rewards(list(specs), getattr(args, "reward_kwargs", None))
-    on_error = getattr(args, "reward_errors", "raise")
-    funcs = [f if isinstance(f, (str, torch.nn.Module)) else guard_reward(f, get_callable_name(f), on_error) for f in funcs]
+    funcs = resolve_rewards(list(specs), args.reward_kwargs)
+    funcs = [
+        f if isinstance(f, (str, torch.nn.Module)) else guard_reward(f, get_callable_name(f), args.reward_errors)
+        for f in funcs
+    ]
     levels = [getattr(f, "reward_level", "outcome") for f in funcs]
     names = [getattr(f, "__name__", str(f)) for f in funcs]
     if reward_mode == "outcome" and "step" in levels:

@@ -80,26 +80,32 @@ def rows_of(groups: Sequence[tuple[int, int]], num_generations: int) -> list[tup
     return [(r, g * num_generations + j) for r, g in groups for j in range(num_generations)]
 
 
-def degenerate_flags(record: dict, weights: torch.Tensor, levels: Sequence[str], num_generations: int) -> torch.Tensor:
+def degenerate_flags(
+    rewards_per_func: torch.Tensor,
+    step_scores: Sequence[Sequence[float | None]] | None,
+    weights: torch.Tensor,
+    levels: Sequence[str],
+    num_generations: int,
+) -> torch.Tensor:
     """(N / G,) bool: the groups of a scored round that give no gradient.
 
-    Outcome rewards: :func:`degenerate_groups` of their weighted sum. Process mode (``record["scores"]``, the
-    combined step scores, present): degenerate only if the step scores are degenerate too. With step rewards only,
-    the step scores decide alone.
+    Outcome rewards: :func:`degenerate_groups` of their weighted sum. Process mode (``step_scores`` given): degenerate
+    only if the step scores are degenerate too. With step rewards only, the step scores decide alone.
 
     Args:
-        record: ``{"rewards": (N, F) reward matrix, ["scores": N lists of step scores]}`` of the global batch.
+        rewards_per_func: (N, F) reward matrix of the global batch.
+        step_scores: process mode: N lists of combined step scores (None = ungraded); None in outcome mode.
         weights: (F,) reward weights. levels: F reward levels (``"outcome"`` | ``"step"``).
         num_generations: G.
     """
     outcome = [i for i, level in enumerate(levels) if level == "outcome"]
-    rewards = weighted_rewards(record["rewards"], weights, outcome)
+    rewards = weighted_rewards(rewards_per_func, weights, outcome)
     if rewards is not None:
         flags = degenerate_groups(rewards.cpu(), num_generations)
     else:
-        flags = torch.ones(record["rewards"].size(0) // num_generations, dtype=torch.bool)
-    if "scores" in record:
-        flags = flags & torch.tensor(degenerate_step_groups(record["scores"], num_generations), dtype=torch.bool)
+        flags = torch.ones(rewards_per_func.size(0) // num_generations, dtype=torch.bool)
+    if step_scores is not None:
+        flags = flags & torch.tensor(degenerate_step_groups(step_scores, num_generations), dtype=torch.bool)
     return flags
 
 

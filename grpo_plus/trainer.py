@@ -3,16 +3,17 @@
 The trainer is glue. It overrides TRL hooks and calls the pure functions in :mod:`grpo_plus.kl`,
 :mod:`grpo_plus.advantages`, :mod:`grpo_plus.steps`, :mod:`grpo_plus.process` and :mod:`grpo_plus.loss_terms`:
 
-- ``_compute_loss``: TRL computes its policy loss with the KL term switched off (β is 0 for that call only); the
-  KL term ``β · aggregate(kl_t)`` with the chosen estimator is then added with the same aggregation as the loss
-  type. Every TRL aggregation is linear in the per-token loss, so with ``k3`` this equals TRL's loss and gradient
-  (tests/grpo_plus/test_trainer.py proves it for every loss type). In process mode with
-  ``importance_sampling_level="sequence"``, TRL's loss runs on GSPO-token's ratio (token-level credit kept).
-- ``_get_per_token_logps_and_entropies``: captures the policy log-probs of that loss call (no extra forward); with
-  ``kl_in_reward`` and one loss call per generation batch, the advantages are computed there, from those log-probs.
-- ``_generate`` / ``_calculate_rewards``: keep TRL's tool masks and the gathered reward matrix.
+- ``_generate`` / ``_calculate_rewards`` / the step rewards: fill this round's :class:`~grpo_plus.scoring.RoundScores`
+  (tool masks, step split, step scores, the gathered reward matrix).
 - ``_generate_and_score_completions``: only when ``kl_in_reward`` or ``reward_mode="process"``, replaces TRL's
-  advantages with ours (computed on the gathered global batch, then sliced per process, as TRL does).
+  advantages with ours, computed from the round's :class:`~grpo_plus.scoring.ScoredBatch` on the gathered global
+  batch, then sliced per process, as TRL does.
+- ``_compute_loss``: TRL's loss inside :meth:`GRPOPlusTrainer._adapted_loss` (β, GSPO-token ratios, entropy-control
+  masks, KL-in-reward advantages: its docstring says what changes and why), then the KL term
+  ``β · aggregate(kl_t)`` with the chosen estimator and the loss type's own aggregation. Every TRL aggregation is
+  linear in the per-token loss, so with ``k3`` this equals TRL's loss and gradient (tests/grpo_plus/test_trainer.py
+  proves it for every loss type). ``_get_per_token_logps_and_entropies`` and ``get_high_entropy_mask`` are the
+  hooks the adapted call runs through; they read and fill its :class:`~grpo_plus.loss_terms.LossCall`.
 - ``_save_checkpoint`` / ``_load_optimizer_and_scheduler``: the generation buffer travels with the checkpoint
   (:mod:`grpo_plus.resume`), so a run resumed mid generation cycle continues exactly.
 
@@ -23,23 +24,23 @@ Every callable reward, the environment's ``get_reward`` included, is wrapped by 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
-from typing import Any
 
 import torch
 from accelerate.utils import gather_object
 from trl import GRPOConfig, GRPOTrainer
 from trl.models.utils import disable_gradient_checkpointing
 
-from grpo_plus.advantages import outcome_advantages, segment_sums, weighted_rewards
+from grpo_plus.advantages import segment_sums
 from grpo_plus.config import GRPOPlusConfig
 from grpo_plus.dynamic_sampling import DynamicSampler
 from grpo_plus.entropy import keep_mask, kl_cov_token_loss, select_tokens
 from grpo_plus.kl import per_token_kl
 from grpo_plus.kl_control import KLController
-from grpo_plus.loss_terms import RATIO_GRADIENT, TOKEN_SUM_OVER_ITEMS, aggregate_token_loss, gspo_token_logps
-from grpo_plus.process import SeparatorMonitor, StepReward, batch_process_advantages, combine_step_scores
+from grpo_plus.loss_terms import RATIO_GRADIENT, TOKEN_SUM_OVER_ITEMS, LossCall, aggregate_token_loss, gspo_token_logps
+from grpo_plus.process import SeparatorMonitor, StepReward
 from grpo_plus.qlora import disable_cpu_repacking
 from grpo_plus.reward_setup import (
     add_turn_rewards,
@@ -49,9 +50,9 @@ from grpo_plus.reward_setup import (
     hide_turn_rewards,
     resolve_trainer_rewards,
 )
-from grpo_plus.sampling import batch_reward_metrics, degenerate_flags
 from grpo_plus.resume import checkpoint_dir, load_generation_state, save_generation_state
-from grpo_plus.steps import split_completions, split_turns
+from grpo_plus.sampling import batch_reward_metrics, degenerate_flags
+from grpo_plus.scoring import RoundScores, ScoredBatch, batch_advantages
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,20 @@ logger = logging.getLogger(__name__)
 # carry the unbiased gradient (that of k2); ρ would add k·∇log π and bias them again, so they skip it.
 STRAIGHT_THROUGH = ("k1+", "k3+")
 _ROW = "grpo_plus_row"  # (B,) global row index of each completion, for advantages computed in the loss call
+
+
+def plus_config(args: GRPOConfig) -> GRPOPlusConfig:
+    """``args`` as a :class:`GRPOPlusConfig`: itself if it is one; a plain ``trl.GRPOConfig`` keeps its values (TRL
+    already checked them) and gets every grpo_plus field at the default its dataclass field declares."""
+    if isinstance(args, GRPOPlusConfig):
+        return args
+    plus = GRPOPlusConfig.__new__(GRPOPlusConfig)
+    plus.__dict__.update(vars(args))
+    trl_fields = {f.name for f in dataclasses.fields(GRPOConfig)}
+    for f in dataclasses.fields(GRPOPlusConfig):
+        if f.name not in trl_fields:
+            setattr(plus, f.name, f.default_factory() if f.default is dataclasses.MISSING else f.default)
+    return plus
 
 
 class GRPOPlusTrainer(GRPOTrainer):
@@ -76,43 +91,34 @@ class GRPOPlusTrainer(GRPOTrainer):
         if args is None:
             name = model if isinstance(model, str) else model.config._name_or_path
             args = GRPOPlusConfig(f"{str(name).rstrip('/').split('/')[-1]}-GRPO")
-        self.kl_estimator = getattr(args, "kl_estimator", "k3")
-        self.kl_in_reward = getattr(args, "kl_in_reward", False)
-        self.reward_mode = getattr(args, "reward_mode", "outcome")
-        self.step_separator = getattr(args, "step_separator", "\n\n")
-        self.process_credit = getattr(args, "process_credit", "sum")
-        self.entropy_control = getattr(args, "entropy_control", None)
+        args = plus_config(args)
+        self.kl_estimator = args.kl_estimator
+        self.kl_in_reward = args.kl_in_reward
+        self.reward_mode = args.reward_mode
+        self.step_separator = args.step_separator
+        self.process_credit = args.process_credit
+        self.entropy_control = args.entropy_control
         has_environment = kwargs.get("environment_factory") is not None
         check_prompt_column(positional[0] if positional else kwargs.get("train_dataset"), kwargs)
-        self._step_scores: dict[str, list[list[float | None]]] = {}
+        self._round = RoundScores()  # what TRL's hooks learn while the current round is generated and scored
+        self._deferred: dict[str, ScoredBatch] = {}  # kl_in_reward: per mode, the batch waiting for its loss call
+        self._call: LossCall | None = None  # the adapted loss call in progress
         funcs = resolve_trainer_rewards(reward_funcs, args, self.reward_mode, has_environment, self._step_reward)
-        self._step_split_cache: tuple[Any, tuple[list, list]] | None = None
-        self._tool_masks: list[list[int]] | None = None
-        self._loss_inputs: dict | None = None
-        self._captured_logps: torch.Tensor | None = None
-        self._capture_logps = False
-        self._gspo_token = False
-        self._control: str | None = None
-        self._loss_beta = 0.0
-        self._deferred: dict[str, dict] = {}
-        self._last_rewards_per_func: torch.Tensor | None = None
         self.separator_monitor = SeparatorMonitor()
         super().__init__(model, funcs, args, *positional, **kwargs)
         disable_cpu_repacking(self.model)  # bitsandbytes' CPU eval kernel rewrites 4-bit weights and breaks training
-        on_error = getattr(args, "reward_errors", "raise")
-        guard_environment_rewards(self, on_error)
+        guard_environment_rewards(self, args.reward_errors)
         hide_turn_reward_tools(self)
         if self.reward_mode == "process":
-            add_turn_rewards(self, on_error, self._step_reward)
+            add_turn_rewards(self, args.reward_errors, self._step_reward)
         self._levels = [getattr(f, "reward_level", "outcome") for f in self.reward_funcs]
         self.dynamic_sampler = None
-        if getattr(args, "dynamic_sampling", False):
+        if args.dynamic_sampling:
             self.dynamic_sampler = DynamicSampler(self, self.train_dataset, args.max_resample_rounds, args.seed + 1)
-        target = getattr(args, "kl_target", None)
+        target = args.kl_target
         self.kl_controller = None if target is None else KLController(self.beta, target, args.kl_horizon)
         self._kl_window = torch.zeros(2, dtype=torch.float64)
         self._cov_generator = torch.Generator().manual_seed(args.seed + self.accelerator.process_index)
-        self._cov_selected: torch.Tensor | None = None
         if self.reward_mode == "process" and "step" not in self._levels:
             raise ValueError(
                 f"reward_mode='process' needs at least one step-level reward; got only outcome rewards "
@@ -122,44 +128,34 @@ class GRPOPlusTrainer(GRPOTrainer):
 
     # ----------------------------------------------------------------------------------------------- rewards
     def _step_reward(self, func, name: str) -> StepReward:
-        return StepReward(func, name, split=self._split_steps, store=self._step_scores.__setitem__)
+        """``func`` as TRL's reward function; it reaches this round's split and scores when called (late binding)."""
+        return StepReward(
+            func, name, split=lambda ids, texts: self._split_steps(ids, texts), store=lambda n, v: self._round.store(n, v)
+        )
 
     def _generate(self, prompts):
         if self.tools:  # the per-rollout tool dicts TRL built for this batch
             self._sync_tool_dicts = [hide_turn_rewards(d) for d in self._sync_tool_dicts]
             self._async_tool_dicts = [hide_turn_rewards(d) for d in self._async_tool_dicts]
         result = super()._generate(prompts)
-        self._tool_masks = result[2]  # None for single-turn generation
+        self._round = RoundScores(tool_masks=result[2])  # tool masks: None for single-turn generation
         return result
 
     def _split_steps(self, completion_ids: list[list[int]], completions: list) -> tuple[list[list[str]], list[list[int]]]:
-        """Split this batch's completions into steps once; every step reward of the batch shares the split.
-
-        Multi-turn (tool) completions: one step per assistant turn. Otherwise the text is split at
-        ``step_separator``: plain-text completions are TRL's ``skip_special_tokens`` decode of the ids, so they are
-        passed on and not decoded again; conversational ones are decoded afresh."""
-        cached = self._step_split_cache
-        if cached is None or cached[0] is not completion_ids:
-            if self._tool_masks is not None:
-                split = split_turns(self._tokenizer, completion_ids, self._tool_masks)
-            else:
-                texts = completions if all(isinstance(c, str) for c in completions) else None
-                split = split_completions(self._tokenizer, completion_ids, separator=self.step_separator, texts=texts)
-            self._step_split_cache = (completion_ids, split)
-        return self._step_split_cache[1]
+        """This round's steps, split once and shared by its step rewards (:meth:`RoundScores.steps`)."""
+        return self._round.steps(self._tokenizer, self.step_separator, completion_ids, completions)
 
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
-        self._step_scores.clear()
-        rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
-        self._last_rewards_per_func = rewards_per_func
-        return rewards_per_func
+        self._round.step_scores.clear()
+        self._round.rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+        return self._round.rewards
 
     # -------------------------------------------------------------------------------------------- advantages
     def _generate_and_score_completions(self, inputs):
         mode = "train" if self.model.training else "eval"
         if self.dynamic_sampler is not None and mode == "train":
-            output, record, stats = self.dynamic_sampler.generation_batch(inputs, self._score_round)
-            metrics = batch_reward_metrics(record["rewards"], self.reward_weights, self.reward_func_names, self.num_generations)
+            output, scored, stats = self.dynamic_sampler.generation_batch(inputs, self._score_round)
+            metrics = batch_reward_metrics(scored.rewards, self.reward_weights, self.reward_func_names, self.num_generations)
             for name, value in {**metrics, **stats}.items():
                 self._metrics["train"][name].append(value)
             loss_mask = self._loss_mask(output)
@@ -168,21 +164,22 @@ class GRPOPlusTrainer(GRPOTrainer):
             output = super()._generate_and_score_completions(inputs)
             if self.reward_mode == "outcome" and not self.kl_in_reward:
                 return output
-            record = self._scoring_record(output)
+            scored = self._scored_batch()
         local_rows = torch.arange(output["completion_ids"].size(0)) + self._row_offset(output)
         if self.kl_in_reward and output.get("old_per_token_logps") is None and self._one_loss_call(mode):
             output[_ROW] = local_rows.to(output["completion_ids"].device)
-            self._deferred[mode] = record  # advantages computed in the loss call, from its log-probs
+            self._deferred[mode] = scored  # advantages computed in the loss call, from its log-probs
             return output
         token_kl = self._sampling_kl(output) * self._loss_mask(output) if self.kl_in_reward else None
-        output["advantages"] = self._advantages(record, token_kl, local_rows, output, mode, self.beta)
+        output["advantages"] = self._advantages(scored, token_kl, local_rows, output, mode, self.beta)
         return output
 
     def _score_round(self, inputs):
-        """One round of dynamic sampling: TRL's generation and scoring, our record, the degenerate groups."""
+        """One round of dynamic sampling: TRL's generation and scoring, its ScoredBatch, the degenerate groups."""
         output = super()._generate_and_score_completions(inputs)
-        record = self._scoring_record(output)
-        return output, record, degenerate_flags(record, self.reward_weights, self._levels, self.num_generations)
+        scored = self._scored_batch()
+        degenerate = degenerate_flags(scored.rewards, scored.step_scores, self.reward_weights, self._levels, self.num_generations)
+        return output, scored, degenerate
 
     def _one_loss_call(self, mode: str) -> bool:
         """True when one loss call sees the whole local generation batch under the sampling weights."""
@@ -196,21 +193,12 @@ class GRPOPlusTrainer(GRPOTrainer):
         mask = batch["completion_mask"]
         return mask * batch["tool_mask"] if "tool_mask" in batch else mask
 
-    def _scoring_record(self, output) -> dict:
-        """What the advantages need, for the gathered global batch: reward matrix and, in process mode, step scores,
-        step ends and token counts of every completion."""
-        record = {"rewards": self._last_rewards_per_func}
-        if self.reward_mode == "process":
-            completion_id_lists, (_, ends) = self._step_split_cache  # filled by the step rewards of this batch
-            step_names = [f.__name__ for f, lvl in zip(self.reward_funcs, self._levels) if lvl == "step"]
-            step_weights = [float(w) for w, lvl in zip(self.reward_weights, self._levels) if lvl == "step"]
-            scores = combine_step_scores([self._step_scores[n] for n in step_names], step_weights)
-            num_tokens = [len(ids) for ids in completion_id_lists]
-            if self._tool_masks is not None:  # trailing tool tokens after the last turn belong to no step
-                num_tokens = [row[-1] + 1 for row in ends]
-            gathered = gather_object(list(zip(scores, ends, num_tokens)))
-            record.update(scores=[g[0] for g in gathered], ends=[g[1] for g in gathered], tokens=[g[2] for g in gathered])
-        return record
+    def _scored_batch(self) -> ScoredBatch:
+        """This round as a ScoredBatch of the global batch; in process mode with the weighted step scores."""
+        if self.reward_mode != "process":
+            return self._round.gathered()
+        step = [(f.__name__, float(w)) for f, w, lvl in zip(self.reward_funcs, self.reward_weights, self._levels) if lvl == "step"]
+        return self._round.gathered([name for name, _ in step], [weight for _, weight in step])
 
     @torch.no_grad()
     def _sampling_kl(self, output: dict) -> torch.Tensor:
@@ -228,7 +216,7 @@ class GRPOPlusTrainer(GRPOTrainer):
                 )
         return per_token_kl(logps, output["ref_per_token_logps"], self.kl_estimator).detach()
 
-    def _advantages(self, record: dict, token_kl: torch.Tensor | None, rows: torch.Tensor, batch, mode: str, beta: float):
+    def _advantages(self, scored: ScoredBatch, token_kl, rows: torch.Tensor, batch, mode: str, beta: float):
         """Advantages of the local ``rows`` (global indices) of ``batch``: (B,) in outcome mode, (B, T) in process mode.
 
         ``token_kl`` (B, T): the sampling KL of the local rows (kl_in_reward, penalty ``beta``), gathered by row."""
@@ -239,44 +227,28 @@ class GRPOPlusTrainer(GRPOTrainer):
                 sums = torch.stack([token_kl.sum(), self._loss_mask(batch).sum()]).double().detach()
                 sums = self.accelerator.reduce(sums, reduction="sum")
                 self._update_kl_controller(sums, mode, in_reward=True, local_rows=token_kl.size(0))
-            if self.reward_mode == "process":
-                local = segment_sums(token_kl, [record["ends"][r] for r in rows.tolist()])
+            if scored.step_ends is not None:
+                local = segment_sums(token_kl, [scored.step_ends[r] for r in rows.tolist()])
             else:
                 local = token_kl.sum(dim=1).tolist()
-            penalties = [None] * record["rewards"].size(0)
+            penalties = [None] * scored.rewards.size(0)
             for row, value in gather_object(list(zip(rows.tolist(), local))):
                 penalties[row] = value
-        if self.reward_mode == "process":
-            advantages = self._process_advantages(record, penalties, num_generations, mode, beta)
-            local_width = batch["completion_ids"].size(1)
-            local = advantages[rows.cpu()]
-            if local.size(1) < local_width:
-                local = torch.nn.functional.pad(local, (0, local_width - local.size(1)))
-            local = local[:, :local_width].to(batch["completion_ids"].device)
-            return local * batch["tool_mask"] if "tool_mask" in batch else local
-        rewards = weighted_rewards(record["rewards"], self.reward_weights, range(len(self.reward_funcs)))
-        if penalties is not None:
-            kl_sums = torch.tensor(penalties, dtype=rewards.dtype, device=rewards.device)
-            rewards = rewards - beta * kl_sums
-            self._metrics[mode]["kl_penalty"].append((beta * kl_sums).mean().item())
-            self._metrics[mode]["reward_with_kl_penalty"].append(torch.nanmean(rewards).item())
-        advantages = outcome_advantages(rewards, num_generations, self.scale_rewards)
-        self._replace_logged_advantages(advantages)
-        return advantages[rows.to(advantages.device)]
-
-    def _process_advantages(self, record: dict, penalties, num_generations: int, mode: str, beta: float) -> torch.Tensor:
-        """(N, T) process advantages of the global batch (:func:`grpo_plus.process.batch_process_advantages`)."""
-        outcome = [i for i, lvl in enumerate(self._levels) if lvl == "outcome"]
-        advantages, metrics = batch_process_advantages(
-            record, penalties, beta, weighted_rewards(record["rewards"], self.reward_weights, outcome), num_generations,
-            self.scale_rewards, self.process_credit,
+        advantages, metrics, shown = batch_advantages(
+            scored, penalties, beta, self.reward_weights, self._levels, num_generations, self.scale_rewards,
+            self.process_credit,
         )  # fmt: skip
         for name, value in metrics.items():
             self._metrics[mode][name].append(value)
-        if mode == "train" and self.accelerator.is_main_process:
+        if "steps/per_completion" in metrics and mode == "train" and self.accelerator.is_main_process:
             self.separator_monitor.update(metrics["steps/per_completion"], metrics["steps/no_separator_frac"])
-        self._replace_logged_advantages(advantages.sum(1) / torch.tensor(record["tokens"]).clamp(min=1))
-        return advantages
+        self._replace_logged_advantages(shown)
+        local = advantages[rows.to(advantages.device)]
+        if local.ndim == 1:
+            return local
+        width = batch["completion_ids"].size(1)
+        local = torch.nn.functional.pad(local, (0, max(0, width - local.size(1))))[:, :width].to(batch["completion_ids"].device)
+        return local * batch["tool_mask"] if "tool_mask" in batch else local
 
     def _replace_logged_advantages(self, advantages: torch.Tensor) -> None:
         """TRL logged its own per-completion advantages for the completions table; show ours instead."""
@@ -287,39 +259,52 @@ class GRPOPlusTrainer(GRPOTrainer):
 
     # ------------------------------------------------------------------------------------------------- loss
     @contextlib.contextmanager
-    def _loss_call(self, inputs, gspo_token: bool, control: str | None):
-        """TRL's loss with β = 0 (our KL term is added after it); for GSPO-token, token-level ratios; for entropy
-        control, TRL's token-mask hook switched on (and, for KL-Cov, the PPO clip lifted, as verl's KL-Cov loss)."""
+    def _adapted_loss(self, call: LossCall):
+        """Run TRL's ``_compute_loss`` adapted to grpo_plus: every change grpo_plus makes inside TRL's loss is here.
+
+        - β: TRL's loss runs with β = 0; ``_compute_loss`` adds β·aggregate(kl_t) of the chosen estimator after it
+          (equal to TRL's KL term for k3, since every TRL aggregation is linear in the per-token loss).
+        - GSPO-token (``call.gspo_token``: process mode, ``importance_sampling_level="sequence"``, a loss type whose
+          gradient flows through the ratio): TRL runs at token level on :func:`~grpo_plus.loss_terms.gspo_token_logps`,
+          so token-level advantages keep their token-level credit.
+        - Entropy control (``call.control``): ``top_entropy_quantile = 0`` makes TRL call ``get_high_entropy_mask``,
+          which returns the tokens KL-Cov / Clip-Cov keep; KL-Cov also lifts the PPO clip (verl's KL-Cov loss has none).
+        - KL-in-reward advantages (``call.pending``): the penalty needs the policy log-probs of exactly this forward,
+          so ``_get_per_token_logps_and_entropies`` computes ``inputs["advantages"]`` right after TRL's forward and
+          before TRL reads them: no extra forward.
+
+        The hooks find the call in ``self._call``; the log-prob hook sets ``call.logps``, the mask hook
+        ``call.selected``. TRL's attributes changed here are restored on exit (β: the controller's, if it moved).
+        """
         saved = (self.beta, self.importance_sampling_level, self.top_entropy_quantile, self.epsilon_low, self.epsilon_high)
-        self.beta, self._loss_beta = 0.0, saved[0]
-        if gspo_token:
+        self.beta = 0.0
+        if call.gspo_token:
             self.importance_sampling_level = "token"
-        if control is not None:
+        if call.control is not None:
             self.top_entropy_quantile = 0.0  # makes TRL call get_high_entropy_mask, which selects the tokens
-        if control == "kl_cov":
+        if call.control == "kl_cov":
             self.epsilon_low, self.epsilon_high = 1.0, math.inf  # clamp(ρ, 0, ∞) = ρ: no clip
-        self._loss_inputs, self._capture_logps, self._gspo_token, self._control = inputs, True, gspo_token, control
+        self._call = call
         try:
-            yield
+            yield call
         finally:
             self.beta, self.importance_sampling_level, self.top_entropy_quantile, self.epsilon_low, self.epsilon_high = saved
             if self.kl_controller is not None:  # kl_in_reward may have updated β inside the call
                 self.beta = self.kl_controller.beta
-            self._loss_inputs, self._capture_logps, self._gspo_token, self._control = None, False, False, None
+            self._call = None
 
     def _get_per_token_logps_and_entropies(self, *args, **kwargs):
         result = super()._get_per_token_logps_and_entropies(*args, **kwargs)
-        if not self._capture_logps:
+        call = self._call
+        if call is None or call.logps is not None:  # outside an adapted loss call, or not its policy forward
             return result
-        self._capture_logps = False
-        inputs, logps = self._loss_inputs, result[0]
-        self._captured_logps = logps
-        if _ROW in inputs:  # kl_in_reward: the advantages of this generation batch need its log-probs
+        call.logps = logps = result[0]
+        inputs = call.inputs
+        if call.pending is not None:  # kl_in_reward: the advantages of this generation batch need its log-probs
             mode = "train" if self.model.training else "eval"
             token_kl = per_token_kl(logps.detach(), inputs["ref_per_token_logps"], self.kl_estimator) * self._loss_mask(inputs)
-            record, rows = self._deferred.pop(mode), inputs.pop(_ROW).cpu()
-            inputs["advantages"] = self._advantages(record, token_kl, rows, inputs, mode, self._loss_beta)
-        if self._gspo_token:
+            inputs["advantages"] = self._advantages(call.pending, token_kl, call.rows, inputs, mode, call.beta)
+        if call.gspo_token:
             result = (gspo_token_logps(logps, self._old_logps(logps, inputs), self._loss_mask(inputs)), *result[1:])
         return result
 
@@ -331,16 +316,16 @@ class GRPOPlusTrainer(GRPOTrainer):
     def get_high_entropy_mask(self, entropies: torch.Tensor, mask: torch.Tensor, threshold: float) -> torch.Tensor:
         """TRL's token-mask hook; with ``entropy_control`` it returns the tokens that keep their policy-gradient term
         (Clip-Cov drops its draw, KL-Cov moves its selection to the penalised term added after TRL's loss)."""
-        if getattr(self, "_control", None) is None:  # TRL's own tests call it on a bare Mock(spec=GRPOTrainer)
+        call = getattr(self, "_call", None)  # TRL's own tests call it on a bare Mock(spec=GRPOTrainer)
+        if call is None or call.control is None:
             return super().get_high_entropy_mask(entropies, mask, threshold)
-        logps = self._captured_logps.detach()
-        inputs, args = self._loss_inputs, self.args
-        self._cov_selected = select_tokens(
-            self._control, logps, self._old_logps(logps, inputs), inputs["advantages"], mask,
-            ratio=args.clip_cov_ratio if self._control == "clip_cov" else args.kl_cov_ratio,
+        logps, args = call.logps.detach(), self.args
+        call.selected = select_tokens(
+            call.control, logps, self._old_logps(logps, call.inputs), call.inputs["advantages"], mask,
+            ratio=args.clip_cov_ratio if call.control == "clip_cov" else args.kl_cov_ratio,
             bounds=args.clip_cov_bounds, generator=self._cov_generator, clip=(self.epsilon_low, self.epsilon_high),
         )  # fmt: skip
-        return keep_mask(self._cov_selected, mask).to(entropies.dtype)
+        return keep_mask(call.selected, mask).to(entropies.dtype)
 
     def _compute_loss(self, model, inputs):
         mode = "train" if self.model.training else "eval"
@@ -350,18 +335,17 @@ class GRPOPlusTrainer(GRPOTrainer):
         control = self.entropy_control if mode == "train" else None
         if self.beta == 0.0 and not gspo_token and control is None:
             return super()._compute_loss(model, inputs)
-        try:
-            with self._loss_call(inputs, gspo_token, control):
-                loss = super()._compute_loss(model, inputs)
-            logps, selected = self._captured_logps, self._cov_selected
-        finally:
-            self._captured_logps, self._cov_selected = None, None
+        call = LossCall(inputs, self.beta, gspo_token, control)
+        if _ROW in inputs:  # kl_in_reward: this generation batch's advantages wait for the call's log-probs
+            call.pending, call.rows = self._deferred.pop(mode), inputs.pop(_ROW).cpu()
+        with self._adapted_loss(call):
+            loss = super()._compute_loss(model, inputs)
         mask = self._loss_mask(inputs)
         if control is not None:
-            loss = loss + self._entropy_control_term(logps, inputs, mask, selected, control, mode)
+            loss = loss + self._entropy_control_term(call, mask, mode)
         if self.beta == 0.0:
             return loss
-        ref_logps = inputs["ref_per_token_logps"]
+        logps, ref_logps = call.logps, inputs["ref_per_token_logps"]
         kl = per_token_kl(logps, ref_logps, self.kl_estimator)
         if self.args.use_bias_correction_kl and self.kl_estimator not in STRAIGHT_THROUGH:
             kl = kl * self._importance_weights(logps, inputs, mask)
@@ -381,8 +365,9 @@ class GRPOPlusTrainer(GRPOTrainer):
             num_items_normalizer=self._num_items_normalizer(inputs, mode),
         )
 
-    def _entropy_control_term(self, logps, inputs, mask, selected, control: str, mode: str) -> torch.Tensor:
+    def _entropy_control_term(self, call: LossCall, mask: torch.Tensor, mode: str) -> torch.Tensor:
         """KL-Cov's loss on its selected tokens (Clip-Cov adds nothing: its tokens are only masked); logs the share."""
+        logps, inputs, selected, control = call.logps, call.inputs, call.selected, call.control
         totals = self.accelerator.reduce(torch.stack([(selected & mask.bool()).sum(), mask.sum()]).float(), reduction="sum")
         self._metrics[mode][f"entropy_control/{control}_frac"].append((totals[0] / totals[1].clamp(min=1.0)).item())
         if control != "kl_cov":

@@ -39,7 +39,7 @@ def test_timing_rows_are_per_repeat_ratios_of_median_cpu_times():
         _repeat(_cpu(2.0, {n: 2.0 for n in names} | {"trl": 2.0, "kl_in_reward": 2.2, "k3_again": 2.0})),
         _repeat(_cpu(1.0, {n: 1.0 for n in names} | {"trl": 1.0, "kl_in_reward": 1.05, "k3_again": 0.97})),
     ]
-    rows = {r["benchmark"]: r for r in bench_trainer.timing_rows({"repeats": repeats}, PLAN, None)}
+    rows = {r["benchmark"]: r for r in bench_trainer.timing_rows({"repeats": repeats}, PLAN)}
     assert len(rows) == len(bench_trainer.COMPARISONS) + 2
     dynamic = rows[bench_trainer.DYNAMIC_LABEL]
     # CPU per informative group, dynamic (2 groups) over TRL (1 group): 1.5/2 / 1.0 = 0.75, then 2/2/2 = 0.5, 0.5
@@ -66,12 +66,13 @@ def test_timing_rows_are_per_repeat_ratios_of_median_cpu_times():
     assert process["median"] == pytest.approx(1.0) and "(4.0 per completion)" in process["notes"]
 
 
-def test_process_row_is_a_note_until_process_mode_exists():
-    names = [v for v in bench_trainer.VARIANTS if v not in ("k3", "process")]
-    repeats = [_repeat(_cpu(1.0, {n: 1.0 for n in names}))]
-    rows = bench_trainer.timing_rows({"repeats": repeats}, PLAN, "grpo_plus.steps not available yet")
-    process = next(r for r in rows if r["benchmark"] == "reward_mode=process: time/step")
-    assert process["met"] is None and "not measured" in process["notes"]
+def test_hotspots_are_trainer_methods():
+    """The methods whose CPU time the notes report exist on the trainer (a missing one raises when wrapped)."""
+    from grpo_plus import GRPOPlusTrainer
+
+    for names in bench_trainer.HOTSPOTS.values():
+        for name in names:
+            assert callable(getattr(GRPOPlusTrainer, name)), name
 
 
 def test_rss_row():

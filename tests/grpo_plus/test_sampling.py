@@ -45,12 +45,12 @@ def test_rows_of():
 def test_degenerate_flags_outcome_and_process():
     rewards = torch.tensor([[1.0, 0.0], [1.0, 1.0], [1.0, 0.5], [1.0, 0.5]])  # columns: outcome, step means
     weights = torch.tensor([2.0, 1.0])
-    outcome_only = degenerate_flags({"rewards": rewards[:, :1]}, weights[:1], ["outcome"], 2)
+    outcome_only = degenerate_flags(rewards[:, :1], None, weights[:1], ["outcome"], 2)
     assert outcome_only.tolist() == [True, True]
-    record = {"rewards": rewards, "scores": [[0.0], [1.0], [0.5], [0.5]]}
+    steps = [[0.0], [1.0], [0.5], [0.5]]
     # process mode: group 0's steps differ (informative); group 1's steps and outcome are all equal
-    assert degenerate_flags(record, weights, ["outcome", "step"], 2).tolist() == [False, True]
-    assert degenerate_flags(record, weights, ["step", "step"], 2).tolist() == [False, True]
+    assert degenerate_flags(rewards, steps, weights, ["outcome", "step"], 2).tolist() == [False, True]
+    assert degenerate_flags(rewards, steps, weights, ["step", "step"], 2).tolist() == [False, True]
 
 
 def test_batch_reward_metrics_by_hand():

@@ -59,6 +59,28 @@ def build(cls, config_cls, model_dir, dataset, trainer_args, **overrides):
     return cls(model=model_dir, reward_funcs=length_reward, args=args, train_dataset=dataset)
 
 
+def test_plain_grpo_config_gets_grpo_plus_config_defaults(tiny_model_dir, tiny_dataset, trainer_args):
+    """A plain trl.GRPOConfig keeps its values and gets, for every grpo_plus field, what a GRPOPlusConfig built with
+    the same arguments holds. The fields are enumerated from instances: the attributes a GRPOPlusConfig has and a
+    GRPOConfig lacks."""
+    plain, plus = GRPOConfig(**trainer_args), GRPOPlusConfig(**trainer_args)
+    own = set(vars(plus)) - set(vars(plain))
+    assert {
+        "kl_estimator", "kl_in_reward", "reward_mode", "step_separator", "reward_funcs", "reward_kwargs",
+        "process_credit", "reward_errors", "dynamic_sampling", "max_resample_rounds", "kl_target", "kl_horizon",
+        "entropy_control", "kl_cov_ratio", "kl_cov_coef", "clip_cov_ratio", "clip_cov_bounds",
+    } <= own  # fmt: skip
+    trainer = GRPOPlusTrainer(model=tiny_model_dir, reward_funcs=length_reward, args=plain, train_dataset=tiny_dataset)
+    for name in own:
+        assert getattr(trainer.args, name) == getattr(plus, name), name
+    for name in ("output_dir", "per_device_train_batch_size", "num_generations", "max_completion_length", "beta"):
+        assert getattr(trainer.args, name) == getattr(plain, name), name
+    attributes = ("kl_estimator", "kl_in_reward", "reward_mode", "step_separator", "process_credit", "entropy_control")
+    assert [getattr(trainer, a) for a in attributes] == ["k3", False, "outcome", "\n\n", "min", None]
+    assert trainer.kl_controller is None and trainer.dynamic_sampler is None
+    assert trainer.args.clip_cov_bounds is not plus.clip_cov_bounds  # a fresh list, not one shared between configs
+
+
 @pytest.mark.parametrize("loss_type", LOSS_TYPES)
 @pytest.mark.parametrize("bias_correction", [False, True])
 @pytest.mark.parametrize("level", ["token", "sequence"])

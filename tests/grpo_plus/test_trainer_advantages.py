@@ -72,6 +72,43 @@ def texts_of(trainer, out):
     return trainer.processing_class.batch_decode(out["completion_ids"], skip_special_tokens=True)
 
 
+def steps_by_hand(tokenizer, ids, separator):
+    """Steps of one completion and the token where each ends, from the contract alone: the text is split after every
+    separator (pieces that are blank once their separator is removed are dropped; none kept: the whole text is one
+    step), a step ends at the first token whose prefix decodes to text covering the step's last character, and the
+    last step ends at the last token. Decodes every prefix: slow, and independent of grpo_plus.steps."""
+    text = tokenizer.decode(ids, skip_special_tokens=True)
+    pieces, start, i = [], 0, 0
+    while i < len(text):
+        if text.startswith(separator, i):
+            i += len(separator)
+            pieces.append((start, i))
+            start = i
+        else:
+            i += 1
+    pieces.append((start, len(text)))
+    kept = [(a, b) for a, b in pieces if text[a:b].removesuffix(separator).strip()]
+    if not kept:
+        return [text], [len(ids) - 1]
+    prefixes = [tokenizer.decode(ids[: k + 1], skip_special_tokens=True) for k in range(len(ids))]
+    ends = [next(k for k, prefix in enumerate(prefixes) if prefix.startswith(text[:b])) for _, b in kept[:-1]]
+    return [text[a:b] for a, b in kept], ends + [len(ids) - 1]
+
+
+def kl_by_hand(trainer, out, estimator="k3"):
+    """(B, T) per-token KL of the policy against the reference (k1 or k3, by their formulas) on real tokens."""
+    log_r = token_logps(trainer, trainer.ref_model, out) - token_logps(trainer, trainer.model, out)
+    kl = -log_r if estimator == "k1" else log_r.exp() - 1 - log_r
+    return kl * out["completion_mask"]
+
+
+def outcome_by_hand(trainer, out, beta, estimator="k3"):
+    """Outcome advantages of length_reward with KL in the reward: r − β·Σ_t kl_t, normalised per group."""
+    kl_sums = kl_by_hand(trainer, out, estimator).sum(1).tolist()
+    rewards = [float(len(t)) for t in texts_of(trainer, out)]
+    return group_normalise([r - beta * k for r, k in zip(rewards, kl_sums)], [range(0, G), range(G, 2 * G)]), kl_sums
+
+
 @pytest.mark.parametrize("estimator", ["k1", "k3"])
 def test_kl_in_reward_outcome_advantages(estimator, tiny_model_dir, tiny_dataset, trainer_args):
     beta = 0.5
@@ -79,13 +116,7 @@ def test_kl_in_reward_outcome_advantages(estimator, tiny_model_dir, tiny_dataset
         tiny_model_dir, tiny_dataset, trainer_args, length_reward, kl_in_reward=True, beta=beta, kl_estimator=estimator
     )
     _, out = generate(trainer, tiny_dataset)
-    mask = out["completion_mask"].float()
-    log_r = token_logps(trainer, trainer.ref_model, out) - token_logps(trainer, trainer.model, out)
-    kl = -log_r if estimator == "k1" else log_r.exp() - 1 - log_r
-    kl_sums = (kl * mask).sum(1).tolist()
-    rewards = [float(len(t)) for t in texts_of(trainer, out)]
-    penalised = [r - beta * k for r, k in zip(rewards, kl_sums)]
-    expected = group_normalise(penalised, [range(0, G), range(G, 2 * G)])
+    expected, kl_sums = outcome_by_hand(trainer, out, beta, estimator)
     assert max(abs(k) for k in kl_sums) > 0.05  # the penalty is really there
     assert torch.allclose(out["advantages"], torch.tensor(expected), atol=1e-4), (out["advantages"], expected)
     assert trainer._metrics["train"]["kl_penalty"][-1] == pytest.approx(beta * sum(kl_sums) / len(kl_sums), rel=1e-4)
@@ -110,14 +141,33 @@ def process_by_hand(step_scores, ends, num_tokens, width, outcome=None, credit="
     return adv
 
 
+def process_expected(trainer, out, beta, weights, credit, kl_in_reward):
+    """Process advantages of vowel_steps (× weights[0]) at ' ', with length_reward (× weights[1]) as outcome reward
+    when weights has two entries, the steps found by steps_by_hand, each step penalised by β × its tokens' KL."""
+    mask = out["completion_mask"]
+    ids = [row[: int(m.sum())].tolist() for row, m in zip(out["completion_ids"], mask)]
+    split = [steps_by_hand(trainer.processing_class, row, " ") for row in ids]
+    steps, ends = [s for s, _ in split], [e for _, e in split]
+    scores = [[weights[0] * v for v in row] for row in vowel_steps(steps)]
+    if kl_in_reward:
+        kl = kl_by_hand(trainer, out)
+        for i, row_ends in enumerate(ends):
+            starts = [0] + [e + 1 for e in row_ends[:-1]]
+            scores[i] = [s - beta * float(kl[i, a : b + 1].sum()) for s, a, b in zip(scores[i], starts, row_ends)]
+    outcome = None
+    if len(weights) > 1:
+        rewards = [weights[1] * len(t) for t in texts_of(trainer, out)]
+        outcome = group_normalise(rewards, [range(0, G), range(G, 2 * G)])
+    expected = process_by_hand(scores, ends, [len(x) for x in ids], out["completion_ids"].size(1), outcome, credit)
+    return expected, ends
+
+
 @pytest.mark.parametrize("credit", ["sum", "min"])
 @pytest.mark.parametrize("with_outcome,kl_in_reward", [(False, False), (True, False), (False, True)])
 def test_process_mode_advantages(with_outcome, kl_in_reward, credit, tiny_model_dir, tiny_dataset, trainer_args):
-    from grpo_plus.steps import split_completions
-
     beta = 0.5
     funcs = [vowel_steps, length_reward] if with_outcome else [vowel_steps]
-    weights = [2.0, 0.5] if with_outcome else None
+    weights = [2.0, 0.5] if with_outcome else [1.0]
     trainer = make_trainer(
         tiny_model_dir,
         tiny_dataset,
@@ -127,26 +177,12 @@ def test_process_mode_advantages(with_outcome, kl_in_reward, credit, tiny_model_
         step_separator=" ",
         kl_in_reward=kl_in_reward,
         beta=beta,
-        reward_weights=weights,
+        reward_weights=weights if with_outcome else None,
         process_credit=credit,
     )
     _, out = generate(trainer, tiny_dataset)
-    mask = out["completion_mask"]
-    ids = [row[: int(m.sum())].tolist() for row, m in zip(out["completion_ids"], mask)]
-    steps, ends = split_completions(trainer.processing_class, ids, separator=" ")
+    expected, ends = process_expected(trainer, out, beta, weights, credit, kl_in_reward)
     assert max(len(e) for e in ends) > 1  # several steps per completion on this batch
-    scores = [[(weights[0] if weights else 1.0) * v for v in row] for row in vowel_steps(steps)]
-    if kl_in_reward:
-        log_r = token_logps(trainer, trainer.ref_model, out) - token_logps(trainer, trainer.model, out)
-        kl = (log_r.exp() - 1 - log_r) * mask
-        for i, row_ends in enumerate(ends):
-            starts = [0] + [e + 1 for e in row_ends[:-1]]
-            scores[i] = [s - beta * float(kl[i, a : b + 1].sum()) for s, a, b in zip(scores[i], starts, row_ends)]
-    outcome = None
-    if with_outcome:
-        rewards = [weights[1] * len(t) for t in texts_of(trainer, out)]
-        outcome = group_normalise(rewards, [range(0, G), range(G, 2 * G)])
-    expected = process_by_hand(scores, ends, [len(x) for x in ids], out["completion_ids"].size(1), outcome, credit)
     assert out["advantages"].shape == out["completion_ids"].shape
     assert torch.allclose(out["advantages"], expected, atol=1e-4)
     logged = trainer._metrics["train"]
@@ -154,31 +190,37 @@ def test_process_mode_advantages(with_outcome, kl_in_reward, credit, tiny_model_
 
 
 @pytest.mark.parametrize("reward_mode", ["outcome", "process"])
-def test_kl_in_reward_in_the_loss_call_equals_the_extra_forward(reward_mode, tiny_model_dir, tiny_dataset, trainer_args):
-    """The advantages computed in the loss call (no extra forward) equal those from a separate no-grad forward."""
+def test_kl_in_reward_advantages_from_the_loss_call_follow_its_shuffle(reward_mode, tiny_model_dir, tiny_dataset, trainer_args):
+    """With one loss call per generation batch the advantages wait for that call and come from its log-probs (no
+    extra forward); TRL shuffles the batch before the call, and each row still gets its own advantages."""
+    beta = 0.5
     extra = {"reward_mode": "process", "step_separator": " "} if reward_mode == "process" else {}
     funcs = [vowel_steps, length_reward] if reward_mode == "process" else [length_reward]
-    trainer = make_trainer(tiny_model_dir, tiny_dataset, trainer_args, funcs, kl_in_reward=True, beta=0.5, **extra)
+    trainer = make_trainer(tiny_model_dir, tiny_dataset, trainer_args, funcs, kl_in_reward=True, beta=beta, **extra)
     batch = [dict(tiny_dataset[i]) for i in (0, 5) for _ in range(G)]
     out = trainer._generate_and_score_completions(batch)
     assert "grpo_plus_row" in out  # deferred: steps_per_generation == 1 and no old log-probs
-    record = dict(trainer._deferred["train"])
-    rows = out["grpo_plus_row"].cpu()
-    token_kl = trainer._sampling_kl(out) * out["completion_mask"]  # the separate forward of the fallback path
-    expected = trainer._advantages(record, token_kl, rows, out, "train", trainer.beta)
+    if reward_mode == "process":
+        expected, _ = process_expected(trainer, out, beta, [1.0, 1.0], trainer.process_credit, kl_in_reward=True)
+    else:
+        expected = torch.tensor(outcome_by_hand(trainer, out, beta)[0])
     permutation = torch.randperm(len(batch))  # TRL shuffles the generation batch before the loss call
     shuffled = {k: (v[permutation] if isinstance(v, torch.Tensor) and v.ndim else v) for k, v in out.items()}
     trainer.current_gradient_accumulation_steps = 1
     trainer._compute_loss(trainer.model, shuffled)
-    assert torch.allclose(shuffled["advantages"], expected[permutation], atol=1e-5)
+    assert "grpo_plus_row" not in shuffled
+    assert torch.allclose(shuffled["advantages"], expected[permutation], atol=1e-4)
     assert expected.abs().max() > 0
 
 
 def test_kl_in_reward_with_several_loss_calls_uses_a_forward(tiny_model_dir, tiny_dataset, trainer_args):
+    beta = 0.5
     trainer = make_trainer(
         tiny_model_dir, tiny_dataset, {**trainer_args, "gradient_accumulation_steps": 2}, length_reward,
-        kl_in_reward=True, beta=0.5,
+        kl_in_reward=True, beta=beta,
     )
     assert trainer.args.steps_per_generation == 2
     _, out = generate(trainer, tiny_dataset)
-    assert "grpo_plus_row" not in out and out["advantages"].abs().max() > 0
+    assert "grpo_plus_row" not in out
+    expected, _ = outcome_by_hand(trainer, out, beta)
+    assert torch.allclose(out["advantages"], torch.tensor(expected), atol=1e-4)
