@@ -1,14 +1,18 @@
 """The ``grpo-plus`` command line: ``train``, ``rewards list`` and ``plot``.
 
-``grpo-plus train [--config FILE.yaml] [--field value ...]`` parses :class:`~grpo_plus.GRPOPlusConfig`, TRL's
-``ModelConfig`` and :class:`DatasetArguments` with TRL's ``TrlParser``, exactly as ``trl grpo`` does: the YAML file sets
-the values, command-line flags override them. Before anything is loaded it rejects unknown fields (with the closest
-valid name) and unknown rewards; then it loads the dataset (a missing column lists the columns there are), builds the
-model through TRL's ``get_quantization_config`` / ``get_peft_config`` (so ``load_in_4bit`` + ``use_peft`` is QLoRA),
-trains a :class:`~grpo_plus.GRPOPlusTrainer` and saves the model and its training curves. Without a model (no argument
-at all, or a config without ``model_name_or_path`` such as ``configs/demo.yaml``) it runs the embedded offline demo.
+``grpo-plus train [--config FILE.yaml] [--field value ...]`` reads its arguments once
+(:class:`~grpo_plus.dialects.CommandLine`), translates the config file from its dialect (:mod:`grpo_plus.dialects`) and
+parses :class:`~grpo_plus.GRPOPlusConfig`, TRL's ``ModelConfig`` and :class:`~grpo_plus.data.DatasetArguments` with
+TRL's ``TrlParser``, as ``trl grpo`` does: the YAML file sets the values, command-line flags override them. Before
+anything is loaded it rejects unknown fields (with the closest valid name), invalid values and unknown rewards; then
+it loads the dataset (:mod:`grpo_plus.data`), builds the model through TRL's ``get_quantization_config`` /
+``get_peft_config`` (so ``load_in_4bit`` + ``use_peft`` is QLoRA), trains a :class:`~grpo_plus.GRPOPlusTrainer` and
+saves the model and its training curves. Without a model (no argument at all, or a config without
+``model_name_or_path`` such as ``configs/demo.yaml``) it runs the embedded offline demo (``demo_task``), after checking
+that every field given is one the task uses.
 
-It runs unchanged under ``accelerate launch -m grpo_plus.cli train --config ...``.
+Every configuration error is one ``grpo-plus train: error: ...`` line on stderr per problem, exit status 2, no
+traceback. It runs unchanged under ``accelerate launch -m grpo_plus.cli train --config ...``.
 """
 
 from __future__ import annotations
@@ -151,7 +155,8 @@ def parse_train_args(argv: Sequence[str]):
     if not explicit & {"gradient_checkpointing", "activation_checkpointing"}:
         # TRL's GRPOConfig defaults the deprecated gradient_checkpointing to True, for which transformers 5 warns on
         # every run; the same default under its new name, unless the user wrote either name
-        parser.set_defaults(gradient_checkpointing=None, activation_checkpointing=_default(parser, "gradient_checkpointing"))
+        trl_default = _default(parser, "gradient_checkpointing")
+        parser.set_defaults(gradient_checkpointing=None, activation_checkpointing=trl_default)
     parser.set_defaults_with_config(**translation.config)
     try:
         training_args, model_args, data_args = parser.parse_args_and_config(translation.argv)
@@ -342,8 +347,9 @@ def train_command(argv: Sequence[str]) -> int:
         demo = model_args.model_name_or_path is None and data_args.dataset_name is None
         overrides = _demo_overrides(training_args, model_args, data_args, explicit) if demo else None
     if demo:
-        _quiet_demo()
-        print(_format_summary(run_demo(**overrides)))
+        with _quiet_demo():
+            summary = run_demo(**overrides)
+        print(_format_summary(summary))
         return 0
     summary = run_training(training_args, model_args, data_args)
     if summary.pop("main_process", True):
@@ -381,13 +387,23 @@ class _Hold(logging.Handler):
         self.records.append(record)
 
 
-def _quiet_demo() -> None:
+@contextlib.contextmanager
+def _quiet_demo():
     """The demo's output is its progress bars and the summary: no bars for loading and saving its tiny model, no log
-    line repeating the summary."""
+    line repeating the summary (both restored afterwards)."""
     from transformers.utils import logging as transformers_logging
 
+    bars = transformers_logging.is_progress_bar_enabled()
+    summary_log = logging.getLogger("grpo_plus.demo.run")
+    level = summary_log.level
     transformers_logging.disable_progress_bar()
-    logging.getLogger("grpo_plus.demo.run").setLevel(logging.WARNING)
+    summary_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        summary_log.setLevel(level)
+        if bars:
+            transformers_logging.enable_progress_bar()
 
 
 # ------------------------------------------------------------------------------------------------ rewards and plot

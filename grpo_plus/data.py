@@ -269,7 +269,9 @@ def load_prompt_dataset(data_args: DatasetArguments, tokenizer=None, split: str 
 
 def needs_tokenizer(data_args: DatasetArguments) -> bool:
     """Whether shaping the prompts needs the model's tokenizer (its chat template, or counting prompt tokens)."""
-    return data_args.prompt_format == "auto" or data_args.template is not None or data_args.max_prompt_length is not None
+    return (
+        data_args.prompt_format == "auto" or data_args.template is not None or data_args.max_prompt_length is not None
+    )
 
 
 def prompt_tokenizer(data_args: DatasetArguments, model_name_or_path: str, revision: str | None = None,

@@ -386,8 +386,8 @@ def one_error_line(capsys, *argv) -> str:
 def test_reward_funcs_on_the_arithmetic_demo_is_an_error(capsys, no_demo_run):
     message = one_error_line(capsys, "--reward_funcs", "acuracy")
     assert message.startswith(
-        "reward_funcs: demo_task 'arithmetic' trains with its own rewards (accuracy, format) and takes no reward_funcs; "
-        "remove it, or choose a demo_task that does: "
+        "reward_funcs: demo_task 'arithmetic' trains with its own rewards (accuracy, format) and takes no "
+        "reward_funcs; remove it, or choose a demo_task that does: "
     )
     assert "'multistep'" in message and "'arithmetic'" not in message.partition("does: ")[2]
 

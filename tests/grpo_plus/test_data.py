@@ -81,12 +81,14 @@ def test_missing_column_and_unsupported_file_name_the_field(qa_file, tmp_path):
         load_prompt_dataset(DatasetArguments(dataset_name=str(qa_file), prompt_column="problem"))
     notes = tmp_path / "notes.txt"
     notes.write_text("1 + 1\n")
-    with pytest.raises(ConfigError, match=r"unsupported file type '\.txt'; use one of \.csv, \.json, \.jsonl, \.parquet"):
+    file_types = r"unsupported file type '\.txt'; use one of \.csv, \.json, \.jsonl, \.parquet"
+    with pytest.raises(ConfigError, match=file_types):
         load_prompt_dataset(DatasetArguments(dataset_name=str(notes)))
 
 
 def test_a_close_typo_of_a_choice_gets_a_hint():
-    with pytest.raises(ValueError, match=r"prompt_format='chatt' is not valid; choose one of: .*; did you mean 'chat'\?"):
+    hint = r"prompt_format='chatt' is not valid; choose one of: .*; did you mean 'chat'\?"
+    with pytest.raises(ValueError, match=hint):
         DatasetArguments(prompt_format="chatt")
 
 
