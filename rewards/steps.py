@@ -547,10 +547,9 @@ class ChainSteps:
 
 @register_reward("chain_step_fraction")
 class ChainStepFraction:
-    """Outcome reward: the fraction of the chain's steps done right (partial credit; the same grades as
-    ``chain_steps``, one number per completion, no localisation).
+    """Outcome reward: the fraction of the chain's steps done right (partial credit, no localisation).
 
-    The completion is split into lines at ``separator``, graded by :func:`grade_chain`, and the right computations
+    The same grades as ``chain_steps``, one number per completion. The completion is split into lines at ``separator``, graded by :func:`grade_chain`, and the right computations
     are divided by the chain's length (so extra lines cannot raise it). None when the reference is None or not a chain.
     """
 
