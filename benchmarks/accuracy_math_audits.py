@@ -1,11 +1,758 @@
-"""Audited labels of the ``accuracy_math_labels`` benchmark: completions whose source label was found wrong on reading.
+"""Audited labels of the ``accuracy_math_labels`` benchmark: completions whose source label was found wrong.
 
-Every completion on which the source's label (the Qwen2.5-Math harness's checker) and the ``accuracy`` reward
-(defaults) disagreed was read by hand with its question and gold. ``AUDITS`` maps a record id (as built by
-:mod:`benchmarks.accuracy_math_data`) to ``(audited label, reason)`` where the source label is wrong; where it was
-right (the reward erred), the record keeps its label and is not listed.
+The source label is the Qwen2.5-Math harness's own checker, so every completion on which it and the ``accuracy``
+reward (defaults) disagreed was audited, in two ways:
+
+* six kinds of disagreement that a plain rule recognises, independent of the reward (the answer's values equal the
+  gold's as strings once reordered; the gold's number with a unit or an ``x \in`` in the gold; a value 100 times or
+  a hundredth of the gold; an integer within 1e-4 of the gold; a strict subset of the gold's values) were each
+  checked by reading completions of that kind with their question, then labelled by the rule (for the reordered
+  lists, each of the 37 problems asks for all values, pairs or solutions, a set; where it names an order, as "the
+  ages of Qing, Rayna and Paolo" or "the minimum and maximum", the completions read name each value);
+* the others were read one by one, grouped by (gold, extracted answer).
+
+``AUDITS`` maps a record id (as built by :mod:`benchmarks.accuracy_math_data`) to ``(audited label, reason)`` where
+the source label is wrong; where it was right (the reward erred) or could not be decided on reading (a rounded
+decimal for a fraction, an answer stated and then followed by garbage), the record keeps its label and is not listed.
 """
 
 from __future__ import annotations
 
-AUDITS: dict[str, tuple[bool, str]] = {}
+_R00 = (
+    '(-\\infty, 0) is not the gold (-\\infty, 0]'
+)
+
+_R01 = (
+    '(B): the gold'
+)
+
+_R02 = (
+    '(C): the gold'
+)
+
+_R03 = (
+    "(x, y) = (1000, 10): the gold's values 10^3, 10"
+)
+
+_R04 = (
+    "-10 is not the gold's -18"
+)
+
+_R05 = (
+    '-3 is not -\\log_{10} 250'
+)
+
+_R06 = (
+    "1, 3 is not the gold's set"
+)
+
+_R07 = (
+    "100 and 0.01: the gold's values"
+)
+
+_R08 = (
+    '111111000 is not the gold 11,111,111,100'
+)
+
+_R09 = (
+    '12th grade: the gold 12'
+)
+
+_R10 = (
+    '2 2/5 is not the gold 1 4/5'
+)
+
+_R11 = (
+    '2516, the gold 2516_8 without its base subscript (the question asks for base 8)'
+)
+
+_R12 = (
+    '3 - 2\\sqrt{2}, 3 + 2\\sqrt{2}: the gold 3 \\pm 2\\sqrt{2}'
+)
+
+_R13 = (
+    "8 and 1/\\sqrt[3]{4} = 2^{-2/3}: the gold's values"
+)
+
+_R14 = (
+    '9 elements: the gold'
+)
+
+_R15 = (
+    'East: the gold'
+)
+
+_R16 = (
+    'Evelyn: the gold'
+)
+
+_R17 = (
+    '[2, \\infty) is not the gold (2, \\infty)'
+)
+
+_R18 = (
+    "\\pm 1, \\pm 7: the gold's four values"
+)
+
+_R19 = (
+    '\\sin T = \\sqrt{21}/5: the gold'
+)
+
+_R20 = (
+    'a list of values against the single gold'
+)
+
+_R21 = (
+    'a repetition loop whose every answer is the gold; cut at the length limit'
+)
+
+_R22 = (
+    'a repetition loop whose every answer is the gold; cut inside its last box, which the source read'
+)
+
+_R23 = (
+    'a second value listed beside the gold'
+)
+
+_R24 = (
+    'a wrong integer within relative 1e-4 of the gold, which the source accepts as equal'
+)
+
+_R25 = (
+    'a wrong value: the gold times or divided by 100, which the source accepts as a percent form'
+)
+
+_R26 = (
+    'an extra term beside the gold'
+)
+
+_R27 = (
+    "gives only some of the gold's values, the question asks for all of them"
+)
+
+_R28 = (
+    'k \\geq 2 is the gold k \\geqslant 2'
+)
+
+_R29 = (
+    "lists (1, 1006), (13, 28): not the gold's pairs"
+)
+
+_R30 = (
+    "lists (1, 1006), (3, 167): not the gold's pairs"
+)
+
+_R31 = (
+    'no final answer: cut off at the length limit, a degenerate repetition or a restatement of the '
+    'question; the source took a number of the text'
+)
+
+_R32 = (
+    "not the gold's values"
+)
+
+_R33 = (
+    "states maximum 3 and minimum 1, the gold's values"
+)
+
+_R34 = (
+    "states the gold as its final answer ('the final answer is w = 6 - 5i', 'the correct answer is ... "
+    "120^\\circ'), then is cut off at the tool-call limit while checking it with code"
+)
+
+_R35 = (
+    'stopped at the tool-call limit after a code output, without a final answer'
+)
+
+_R36 = (
+    "the gold function's right side (g(x) = x^2-2x+2 written as x^2-2x+2 or (x-1)^2+1)"
+)
+
+_R37 = (
+    "the gold polynomial's right side"
+)
+
+_R38 = (
+    "the gold's interval; the gold starts 'x \\in', which the source does not remove"
+)
+
+_R39 = (
+    "the gold's number; the gold carries a unit (\\mbox{ cm}^2) that the source does not remove"
+)
+
+_R40 = (
+    "the gold's points in another order, 1/100 written 0.01"
+)
+
+_R41 = (
+    "the gold's solution families, in another form"
+)
+
+_R42 = (
+    "the gold's triples in another order"
+)
+
+_R43 = (
+    "the gold's values as a set"
+)
+
+_R44 = (
+    "the gold's values in another order, or joined by 'and' / '\\quad' / a set brace; the question asks "
+    'for all of them (a set); the source compares lists in order'
+)
+
+_R45 = (
+    'the gold, written differently (spacing, \\dfrac, a base subscript, a chain of equalities ending in '
+    'it, a stated value)'
+)
+
+AUDITS: dict[str, tuple[bool, str]] = {
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/math500/217': (False, _R08),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/math500/25': (False, _R31),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/math500/257': (True, _R39),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/114': (False, _R27),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/18': (False, _R31),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/185': (True, _R44),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/203': (True, _R44),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/204': (True, _R36),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/216': (True, _R07),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/226': (True, _R44),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/231': (True, _R44),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/237': (True, _R44),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/243': (True, _R03),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/281': (True, _R13),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/288': (False, _R27),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/292': (True, _R44),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/301': (True, _R44),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/303': (True, _R44),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/306': (False, _R05),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/386': (False, _R27),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/514': (False, _R31),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/68': (False, _R27),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/71': (True, _R44),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/72': (True, _R28),
+    'rl-sft/1.5B-eval-math-cot-nobox-to-pi1/olympiadbench/91': (False, _R23),
+    'rl-sft/1.5B-eval-nb/math500/31': (True, _R45),
+    'rl-sft/1.5B-eval-nb/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-nb/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-nb/math500/479': (False, _R31),
+    'rl-sft/1.5B-eval-nb/olympiadbench/0': (False, _R31),
+    'rl-sft/1.5B-eval-nb/olympiadbench/114': (False, _R27),
+    'rl-sft/1.5B-eval-nb/olympiadbench/151': (True, _R44),
+    'rl-sft/1.5B-eval-nb/olympiadbench/177': (True, _R45),
+    'rl-sft/1.5B-eval-nb/olympiadbench/181': (True, _R44),
+    'rl-sft/1.5B-eval-nb/olympiadbench/214': (True, _R44),
+    'rl-sft/1.5B-eval-nb/olympiadbench/216': (True, _R44),
+    'rl-sft/1.5B-eval-nb/olympiadbench/223': (True, _R37),
+    'rl-sft/1.5B-eval-nb/olympiadbench/225': (False, _R31),
+    'rl-sft/1.5B-eval-nb/olympiadbench/231': (True, _R44),
+    'rl-sft/1.5B-eval-nb/olympiadbench/237': (True, _R44),
+    'rl-sft/1.5B-eval-nb/olympiadbench/243': (True, _R03),
+    'rl-sft/1.5B-eval-nb/olympiadbench/260': (False, _R27),
+    'rl-sft/1.5B-eval-nb/olympiadbench/27': (True, _R44),
+    'rl-sft/1.5B-eval-nb/olympiadbench/280': (True, _R44),
+    'rl-sft/1.5B-eval-nb/olympiadbench/288': (False, _R27),
+    'rl-sft/1.5B-eval-nb/olympiadbench/292': (False, _R31),
+    'rl-sft/1.5B-eval-nb/olympiadbench/301': (True, _R44),
+    'rl-sft/1.5B-eval-nb/olympiadbench/306': (False, _R27),
+    'rl-sft/1.5B-eval-nb/olympiadbench/348': (False, _R25),
+    'rl-sft/1.5B-eval-nb/olympiadbench/505': (True, _R45),
+    'rl-sft/1.5B-eval-nb/olympiadbench/650': (False, _R24),
+    'rl-sft/1.5B-eval-nb/olympiadbench/68': (False, _R27),
+    'rl-sft/1.5B-eval-pi1+ci/math500/25': (True, _R44),
+    'rl-sft/1.5B-eval-pi1+ci/math500/257': (True, _R39),
+    'rl-sft/1.5B-eval-pi1+ci/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-pi1+ci/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-pi1+ci/math500/71': (True, _R11),
+    'rl-sft/1.5B-eval-pi1-modify/math500/25': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/math500/257': (True, _R39),
+    'rl-sft/1.5B-eval-pi1-modify/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-pi1-modify/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-pi1-modify/math500/71': (True, _R11),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/114': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/148': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/151': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/154': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/185': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/187': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/203': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/204': (True, _R36),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/206': (False, _R06),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/207': (True, _R40),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/237': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/243': (True, _R03),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/248': (False, _R30),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/265': (False, _R23),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/281': (True, _R13),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/288': (False, _R27),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/293': (False, _R23),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/303': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/361': (False, _R25),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/556': (True, _R44),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/598': (False, _R31),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/68': (False, _R27),
+    'rl-sft/1.5B-eval-pi1-modify/olympiadbench/72': (True, _R28),
+    'rl-sft/1.5B-eval-pi1/math500/227': (True, _R02),
+    'rl-sft/1.5B-eval-pi1/math500/25': (False, _R27),
+    'rl-sft/1.5B-eval-pi1/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-pi1/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-pi1/math500/71': (True, _R11),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/126': (False, _R27),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/154': (True, _R44),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/185': (True, _R44),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/203': (True, _R44),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/204': (True, _R36),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/237': (True, _R44),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/243': (True, _R03),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/248': (False, _R30),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/265': (False, _R23),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/288': (False, _R27),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/301': (True, _R44),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/303': (True, _R44),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/306': (False, _R27),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/597': (False, _R23),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/68': (False, _R27),
+    'rl-sft/1.5B-eval-pi1/olympiadbench/72': (True, _R28),
+    'rl-sft/1.5B-eval-promptnobox/math500/107': (True, _R14),
+    'rl-sft/1.5B-eval-promptnobox/math500/146': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/20': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/219': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/25': (True, _R44),
+    'rl-sft/1.5B-eval-promptnobox/math500/277': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/31': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/345': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/367': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/373': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/379': (True, _R09),
+    'rl-sft/1.5B-eval-promptnobox/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-promptnobox/math500/389': (True, _R19),
+    'rl-sft/1.5B-eval-promptnobox/math500/404': (False, _R31),
+    'rl-sft/1.5B-eval-promptnobox/math500/449': (True, _R21),
+    'rl-sft/1.5B-eval-promptnobox/math500/455': (False, _R31),
+    'rl-sft/1.5B-eval-promptnobox/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-promptnobox/math500/489': (False, _R31),
+    'rl-sft/1.5B-eval-promptnobox/math500/499': (False, _R31),
+    'rl-sft/1.5B-eval-promptnobox/math500/70': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/71': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/73': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/math500/98': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/114': (False, _R27),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/145': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/148': (True, _R44),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/154': (False, _R32),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/203': (True, _R44),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/204': (True, _R36),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/206': (False, _R27),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/207': (True, _R40),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/237': (True, _R44),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/248': (False, _R30),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/260': (False, _R27),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/288': (False, _R27),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/301': (True, _R44),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/303': (True, _R44),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/32': (True, _R44),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/348': (False, _R25),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/361': (False, _R25),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/49': (False, _R25),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/532': (True, _R45),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/650': (False, _R24),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/68': (False, _R27),
+    'rl-sft/1.5B-eval-promptnobox/olympiadbench/71': (True, _R44),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/133': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/160': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/182': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/204': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/243': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/25': (True, _R44),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/264': (False, _R10),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/331': (True, _R45),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/337': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/379': (True, _R09),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/389': (True, _R19),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/396': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/4': (True, _R16),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/411': (True, _R21),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/417': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/455': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/456': (True, _R44),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/489': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/87': (False, _R31),
+    'rl-sft/1.5B-eval-promptoriginal-stopword/math500/97': (False, _R31),
+    'rl-sft/1.5B-eval-to+pi1+ci/math500/25': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+ci/math500/307': (False, _R00),
+    'rl-sft/1.5B-eval-to+pi1+ci/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/126': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/154': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/185': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/206': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/207': (True, _R40),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/237': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/243': (True, _R03),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/248': (False, _R29),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/280': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/293': (False, _R23),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/299': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/361': (False, _R25),
+    'rl-sft/1.5B-eval-to+pi1+ci/olympiadbench/503': (False, _R31),
+    'rl-sft/1.5B-eval-to+pi1+nb/math500/257': (True, _R39),
+    'rl-sft/1.5B-eval-to+pi1+nb/math500/379': (True, _R09),
+    'rl-sft/1.5B-eval-to+pi1+nb/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-to+pi1+nb/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/126': (False, _R32),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/14': (False, _R31),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/151': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/159': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/169': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/184': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/185': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/187': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/193': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/203': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/204': (True, _R36),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/207': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/226': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/231': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/237': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/269': (True, _R41),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/27': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/288': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/293': (False, _R23),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/301': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/348': (False, _R25),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/556': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/68': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/71': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+nb/olympiadbench/78': (False, _R31),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/math500/284': (True, _R12),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/math500/379': (True, _R09),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/math500/97': (False, _R31),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/129': (False, _R31),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/151': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/166': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/169': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/181': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/185': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/203': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/204': (True, _R36),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/207': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/226': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/237': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/260': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/269': (True, _R41),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/27': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/280': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/288': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/299': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/301': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/306': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/348': (False, _R25),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/429': (True, _R33),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/68': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/71': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr+nb/olympiadbench/72': (True, _R28),
+    'rl-sft/1.5B-eval-to+pi1+qr/math500/232': (False, _R31),
+    'rl-sft/1.5B-eval-to+pi1+qr/math500/257': (True, _R39),
+    'rl-sft/1.5B-eval-to+pi1+qr/math500/36': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-to+pi1+qr/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-to+pi1+qr/math500/97': (True, _R15),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/114': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/154': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/204': (True, _R36),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/206': (False, _R06),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/216': (True, _R07),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/226': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/243': (True, _R03),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/301': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/303': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/306': (False, _R05),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/514': (False, _R31),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/650': (False, _R24),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/68': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1+qr/olympiadbench/91': (False, _R23),
+    'rl-sft/1.5B-eval-to+pi1/math500/25': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1/math500/257': (True, _R39),
+    'rl-sft/1.5B-eval-to+pi1/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-to+pi1/math500/456': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-to+pi1/math500/97': (True, _R15),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/148': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/151': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/154': (True, _R18),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/203': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/204': (True, _R36),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/216': (True, _R07),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/237': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/243': (True, _R03),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/248': (False, _R30),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/260': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/303': (True, _R44),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/306': (False, _R27),
+    'rl-sft/1.5B-eval-to+pi1/olympiadbench/597': (False, _R23),
+    'rl-sft/1.5B-eval-to/olympiadbench/114': (True, _R44),
+    'rl-sft/1.5B-eval-to/olympiadbench/126': (False, _R32),
+    'rl-sft/1.5B-eval-to/olympiadbench/187': (True, _R44),
+    'rl-sft/1.5B-eval-to/olympiadbench/203': (True, _R44),
+    'rl-sft/1.5B-eval-to/olympiadbench/204': (True, _R36),
+    'rl-sft/1.5B-eval-to/olympiadbench/206': (False, _R27),
+    'rl-sft/1.5B-eval-to/olympiadbench/207': (True, _R44),
+    'rl-sft/1.5B-eval-to/olympiadbench/216': (True, _R44),
+    'rl-sft/1.5B-eval-to/olympiadbench/237': (True, _R44),
+    'rl-sft/1.5B-eval-to/olympiadbench/243': (True, _R03),
+    'rl-sft/1.5B-eval-to/olympiadbench/248': (False, _R30),
+    'rl-sft/1.5B-eval-to/olympiadbench/288': (False, _R27),
+    'rl-sft/1.5B-eval-to/olympiadbench/301': (True, _R44),
+    'rl-sft/1.5B-eval-to/olympiadbench/303': (True, _R44),
+    'rl-sft/1.5B-eval-to/olympiadbench/306': (False, _R31),
+    'rl-sft/1.5B-eval-to/olympiadbench/361': (False, _R25),
+    'rl-sft/1.5B-eval-to/olympiadbench/386': (False, _R27),
+    'rl-sft/1.5B-eval-to/olympiadbench/650': (False, _R24),
+    'rl-sft/1.5B-eval-to/olympiadbench/71': (True, _R44),
+    'rl-sft/1.5B-eval-to/olympiadbench/72': (True, _R28),
+    'rl-sft/1.5B-eval-to/test_qwen25-math-cot/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-to/test_to/math500/25': (True, _R44),
+    'rl-sft/1.5B-eval-to/test_to/math500/257': (True, _R39),
+    'rl-sft/1.5B-eval-to/test_to/math500/264': (False, _R10),
+    'rl-sft/1.5B-eval-to/test_to/math500/324': (True, _R34),
+    'rl-sft/1.5B-eval-to/test_to/math500/337': (False, _R31),
+    'rl-sft/1.5B-eval-to/test_to/math500/353': (False, _R31),
+    'rl-sft/1.5B-eval-to/test_to/math500/383': (True, _R38),
+    'rl-sft/1.5B-eval-to/test_to/math500/396': (False, _R31),
+    'rl-sft/1.5B-eval-to/test_to/math500/425': (False, _R26),
+    'rl-sft/1.5B-eval-to/test_to/math500/456': (True, _R44),
+    'rl-sft/1.5B-eval-to/test_to/math500/467': (True, _R39),
+    'rl-sft/1.5B-eval-to/test_to/math500/8': (True, _R45),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/math500/257': (True, _R39),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/math500/379': (True, _R09),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/math500/97': (False, _R31),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/olympiadbench/154': (True, _R44),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/olympiadbench/181': (True, _R44),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/olympiadbench/207': (True, _R44),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/olympiadbench/216': (False, _R27),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/olympiadbench/226': (True, _R44),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/olympiadbench/301': (True, _R44),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/olympiadbench/306': (False, _R27),
+    'rl-sft/7B-eval-math-cot-nobox-to-pi1/olympiadbench/506': (False, _R25),
+    'rl-sft/7B-eval-offRLVR-20/math500/160': (True, _R21),
+    'rl-sft/7B-eval-offRLVR-20/math500/467': (True, _R39),
+    'rl-sft/7B-eval-offRLVR-20/math500/65': (True, _R22),
+    'rl-sft/7B-eval-offRLVR-20/math500/70': (True, _R45),
+    'rl-sft/7B-eval-offRLVR-20/math500/97': (False, _R31),
+    'rl-sft/7B-eval-onlypi1/math500/204': (False, _R31),
+    'rl-sft/7B-eval-onlypi1/math500/25': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/math500/257': (True, _R39),
+    'rl-sft/7B-eval-onlypi1/math500/383': (True, _R38),
+    'rl-sft/7B-eval-onlypi1/math500/456': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/math500/467': (True, _R39),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/151': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/154': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/157': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/160': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/166': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/169': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/185': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/203': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/207': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/226': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/231': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/283': (False, _R35),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/289': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/292': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/301': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/303': (True, _R44),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/7': (False, _R31),
+    'rl-sft/7B-eval-onlypi1/olympiadbench/78': (False, _R25),
+    'rl-sft/7B-eval-pi1+to-stopwords/math500/165': (True, _R45),
+    'rl-sft/7B-eval-pi1+to-stopwords/math500/206': (True, _R45),
+    'rl-sft/7B-eval-pi1+to-stopwords/math500/25': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/math500/257': (True, _R39),
+    'rl-sft/7B-eval-pi1+to-stopwords/math500/383': (True, _R38),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/120': (True, _R42),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/151': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/154': (True, _R18),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/160': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/166': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/169': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/181': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/187': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/203': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/204': (True, _R36),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/207': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/223': (True, _R37),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/237': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/243': (True, _R03),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/260': (False, _R27),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/27': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/288': (False, _R27),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/301': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/306': (False, _R27),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/68': (False, _R27),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/71': (True, _R44),
+    'rl-sft/7B-eval-pi1+to-stopwords/olympiadbench/78': (False, _R25),
+    'rl-sft/7B-eval-pi1+to/math500/15': (True, _R34),
+    'rl-sft/7B-eval-pi1+to/math500/21': (False, _R24),
+    'rl-sft/7B-eval-pi1+to/math500/257': (True, _R39),
+    'rl-sft/7B-eval-pi1+to/math500/379': (True, _R09),
+    'rl-sft/7B-eval-pi1+to/math500/383': (True, _R38),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/120': (True, _R42),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/14': (False, _R31),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/159': (True, _R43),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/169': (True, _R44),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/204': (True, _R36),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/207': (True, _R40),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/231': (True, _R44),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/237': (True, _R44),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/288': (False, _R27),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/301': (True, _R44),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/306': (False, _R27),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/348': (False, _R25),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/381': (True, _R44),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/68': (False, _R27),
+    'rl-sft/7B-eval-pi1+to/olympiadbench/71': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/math500/25': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/math500/257': (True, _R39),
+    'rl-sft/7B-eval-pi1-modify/math500/383': (True, _R38),
+    'rl-sft/7B-eval-pi1-modify/math500/467': (True, _R39),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/114': (False, _R27),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/126': (False, _R27),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/148': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/151': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/157': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/159': (False, _R27),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/160': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/187': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/203': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/204': (True, _R36),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/207': (True, _R40),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/237': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/243': (True, _R03),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/260': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/269': (True, _R41),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/27': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/288': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/289': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/290': (False, _R25),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/301': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/348': (False, _R25),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/64': (True, _R44),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/650': (False, _R24),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/68': (False, _R27),
+    'rl-sft/7B-eval-pi1-modify/olympiadbench/71': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/math500/184': (False, _R17),
+    'rl-sft/7B-eval-pi1-stopwords/math500/257': (True, _R39),
+    'rl-sft/7B-eval-pi1-stopwords/math500/383': (True, _R38),
+    'rl-sft/7B-eval-pi1-stopwords/math500/456': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/math500/467': (True, _R39),
+    'rl-sft/7B-eval-pi1-stopwords/math500/71': (True, _R11),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/114': (False, _R27),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/120': (True, _R42),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/138': (False, _R27),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/148': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/154': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/160': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/169': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/185': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/203': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/204': (True, _R36),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/207': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/231': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/260': (False, _R27),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/280': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/283': (False, _R35),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/288': (False, _R27),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/289': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/292': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/293': (False, _R23),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/301': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/429': (True, _R33),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/66': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/71': (True, _R44),
+    'rl-sft/7B-eval-pi1-stopwords/olympiadbench/78': (False, _R25),
+    'rl-sft/7B-eval-promptnobox/math500/184': (False, _R17),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/114': (False, _R27),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/127': (False, _R31),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/160': (True, _R44),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/206': (False, _R06),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/216': (True, _R44),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/223': (True, _R37),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/237': (True, _R44),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/243': (True, _R03),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/260': (False, _R27),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/27': (True, _R44),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/280': (True, _R44),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/301': (True, _R44),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/306': (False, _R27),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/348': (False, _R25),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/624': (False, _R25),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/68': (False, _R27),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/78': (False, _R25),
+    'rl-sft/7B-eval-promptoriginal/math500/184': (False, _R17),
+    'rl-sft/7B-eval-promptoriginal/math500/333': (False, _R31),
+    'rl-sft/7B-eval-promptoriginal/math500/383': (True, _R38),
+    'rl-sft/7B-eval-promptoriginal/math500/467': (True, _R39),
+    'rl-sft/7B-eval-promptoriginal/math500/71': (True, _R11),
+    'rl-sft/7B-eval-to-stopwords/math500/25': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/math500/257': (True, _R39),
+    'rl-sft/7B-eval-to-stopwords/math500/296': (True, _R01),
+    'rl-sft/7B-eval-to-stopwords/math500/383': (True, _R38),
+    'rl-sft/7B-eval-to-stopwords/math500/467': (True, _R39),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/114': (False, _R27),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/148': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/159': (False, _R27),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/160': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/166': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/181': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/184': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/185': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/187': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/203': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/207': (True, _R40),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/225': (False, _R04),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/231': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/237': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/243': (True, _R03),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/248': (False, _R27),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/27': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/280': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/288': (False, _R27),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/301': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/306': (False, _R27),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/32': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/348': (False, _R25),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/556': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/672': (True, _R22),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/68': (False, _R27),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/71': (True, _R44),
+    'rl-sft/7B-eval-to-stopwords/olympiadbench/72': (True, _R28),
+    'rl-sft/7B-eval-to/math500/383': (True, _R38),
+    'rl-sft/7B-eval-to/math500/456': (True, _R44),
+    'rl-sft/7B-eval-to/olympiadbench/114': (False, _R27),
+    'rl-sft/7B-eval-to/olympiadbench/14': (False, _R31),
+    'rl-sft/7B-eval-to/olympiadbench/151': (True, _R44),
+    'rl-sft/7B-eval-to/olympiadbench/159': (False, _R27),
+    'rl-sft/7B-eval-to/olympiadbench/166': (True, _R44),
+    'rl-sft/7B-eval-to/olympiadbench/181': (True, _R44),
+    'rl-sft/7B-eval-to/olympiadbench/203': (True, _R44),
+    'rl-sft/7B-eval-to/olympiadbench/204': (True, _R36),
+    'rl-sft/7B-eval-to/olympiadbench/207': (True, _R40),
+    'rl-sft/7B-eval-to/olympiadbench/216': (False, _R27),
+    'rl-sft/7B-eval-to/olympiadbench/223': (True, _R37),
+    'rl-sft/7B-eval-to/olympiadbench/226': (True, _R44),
+    'rl-sft/7B-eval-to/olympiadbench/243': (True, _R03),
+    'rl-sft/7B-eval-to/olympiadbench/248': (False, _R27),
+    'rl-sft/7B-eval-to/olympiadbench/265': (False, _R23),
+    'rl-sft/7B-eval-to/olympiadbench/269': (True, _R41),
+    'rl-sft/7B-eval-to/olympiadbench/279': (False, _R25),
+    'rl-sft/7B-eval-to/olympiadbench/280': (True, _R44),
+    'rl-sft/7B-eval-to/olympiadbench/301': (True, _R44),
+    'rl-sft/7B-eval-to/olympiadbench/303': (True, _R44),
+    'rl-sft/7B-eval-to/olympiadbench/348': (False, _R25),
+    'rl-sft/7B-eval-to/olympiadbench/49': (False, _R20),
+    'rl-sft/7B-eval-to/olympiadbench/556': (True, _R44),
+    'rl-sft/7B-eval-to/olympiadbench/66': (False, _R27),
+}

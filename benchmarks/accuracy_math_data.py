@@ -108,10 +108,12 @@ def style_of(completion: str, gold: str) -> str:
 def rl_sft(folder: Path) -> Iterator[dict]:
     """Qwen2.5-Math-1.5B / -7B runs of the Qwen2.5-Math harness on MATH-500 and OlympiadBench."""
     olympiad = [json.loads(line) for line in (folder / "olympiadbench_test.jsonl").read_text().splitlines()]
-    for path in sorted(folder.glob("*__*.jsonl")):
+    paths = [p for p in sorted(folder.glob("*__*.jsonl")) if p.name.split("__")[1] in DATASETS]
+    runs = Counter(tuple(p.name.split("__")[:2]) for p in paths)
+    for path in paths:
         run, dataset = path.name.split("__")[:2]
-        if dataset not in DATASETS:
-            continue
+        # a run with two prompt files for one dataset: the prompt name (test_<prompt>_-1_...) joins the id
+        tag = run if runs[(run, dataset)] == 1 else f"{run}/{path.name.split('__')[2].split('_-1_')[0]}"
         size = "7B" if run.startswith("7B") else "1.5B"
         for line in path.read_text().splitlines():
             row = json.loads(line)
@@ -124,7 +126,7 @@ def rl_sft(folder: Path) -> Iterator[dict]:
                 gold = ", ".join(original["final_answer"])
             completion = row["code"][0]
             yield _record(
-                f"rl-sft/{run}/{dataset}/{row['idx']}", "XinghanLi66/rl-sft", f"Qwen2.5-Math-{size} ({run})",
+                f"rl-sft/{tag}/{dataset}/{row['idx']}", "XinghanLi66/rl-sft", f"Qwen2.5-Math-{size} ({run})",
                 style_of(completion, str(gold)), completion, str(gold), bool(row["score"][0]), row["question"],
             )
 

@@ -375,6 +375,21 @@ def _drop_ordinals(source: str) -> str:
     return _ORDINAL.sub("", source)
 
 
+_EXACT_GOLD = re.compile(r"\\sqrt|\\pi|\\log|\\ln|\\sin|\\cos|\\tan|\\pm|\be\^")
+_LONG_DECIMAL = re.compile(r"[-−]?\d*\.\d{3,}")
+
+
+def decimal_approximation(gold: str, source: str) -> bool:
+    """True when every value of the answer is a decimal of three places or more (``-3.3588989``) and the gold is an
+    exact irrational form (a root, ``\\pi``, a logarithm or trigonometric value, ``\\pm``): a numerical
+    approximation, which math-verify would accept by rounding. Fractions and plain-number golds are not concerned
+    (``0.333333`` for ``\\frac{1}{3}`` goes to math-verify as before)."""
+    if not _EXACT_GOLD.search(_gold_text(gold)):
+        return False
+    values = [re.sub(r"^.*\\approx", "", _EQUATION_LEFT.sub("", value)).strip() for value in split_values(source)]
+    return bool(values) and all(_LONG_DECIMAL.fullmatch(value) for value in values)
+
+
 def unfinished_thinking(text: str, tag: str = "think") -> bool:
     """True when ``text`` opens a ``<think>`` block that it never closes (a reasoning model cut off at the length
     limit before it answered)."""
@@ -626,8 +641,9 @@ def is_unevaluated_expression(source: str) -> bool:
 
 def rule_grade(gold: str, source: str, mode: str, allow_expressions: bool = False) -> tuple[float, str] | None:
     """``(score, reason)`` decided in the trainer process without math-verify, else None: no answer (0.0), unfinished
-    thinking (0.0), a list of several values against a single-valued gold (0.0), a choice letter or text gold
-    (string comparison), an unevaluated expression against a plain-number gold (0.0 unless ``allow_expressions``)."""
+    thinking (0.0), a list of several values against a single-valued gold (0.0), a decimal approximation of an exact
+    irrational gold (0.0), a choice letter or text gold (string comparison), a percentage gold's number (1.0), an
+    unevaluated expression against a plain-number gold (0.0 unless ``allow_expressions``)."""
     if mode == NO_ANSWER:
         return 0.0, "[no answer]"
     if mode == UNFINISHED:
@@ -636,6 +652,8 @@ def rule_grade(gold: str, source: str, mode: str, allow_expressions: bool = Fals
         return None
     if answer_values(source) > 1 and single_valued_gold(gold):
         return 0.0, "[several values]"
+    if decimal_approximation(gold, source):
+        return 0.0, "[decimal approximation]"
     letter = choice_gold(gold)
     if letter is not None:
         return float(_answer_choice(source) == letter), "[choice]"

@@ -241,3 +241,14 @@ def test_ordinals_and_percent_golds(accuracy):
         ("17.5\\%", "The rate is \\boxed{18}.", 0.0),
     ]
     assert grade_all(accuracy, cases) == []
+
+
+def test_decimal_approximations_of_exact_golds(accuracy):
+    cases = [
+        ("1 \\pm \\sqrt{19}", "The real roots are \\boxed{-3.35889894354067, 5.35889894354067}.", 0.0),
+        ("1 \\pm \\sqrt{19}", "The real roots are \\boxed{1 - \\sqrt{19}, 1 + \\sqrt{19}}.", 1.0),
+        ("2\\pi", "So the length is \\boxed{6.2832}.", 0.0),
+        ("2\\pi", "So the length is \\boxed{2\\pi}.", 1.0),
+        ("\\frac{1}{4}", "So the ratio is \\boxed{0.250}.", 1.0),
+    ]
+    assert grade_all(accuracy, cases) == []
