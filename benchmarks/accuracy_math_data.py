@@ -30,11 +30,12 @@ results/} | tr / _ | sed 's/_/__/')`` (any name works as long as ``__math500__``
 
 Labels are the source's own: ``score[0]``, the Qwen2.5-Math harness's verdict, itself an answer checker (the last
 ``\\boxed{}``, else the text after "the answer is", else the last number, compared with ``math_equal``: sympy
-equality, numeric tolerance 1e-4, choice letters). Being a checker, it was audited like the GSM8K sources: every
-completion on which it and ``accuracy`` disagreed was read (:mod:`benchmarks.accuracy_math_audits`). Gold: MATH-500's
-``answer`` field (the MATH answer as written, e.g. ``\\$32,\\!348``, ``\\text{(C)}``); OlympiadBench's ``gt`` (its
-``final_answer`` items joined by ``, ``, e.g. ``$69$, $84$``, ``$k=1$``; the ``gt`` the harness wrote beside its
-outputs has been through its normaliser, which damages some answers: ``f(n)=n,(n)=1`` for ``$f(n)=n$, $g(n)=1$``). The completion graded is ``code[0]``.
+equality, numeric tolerance 1e-4, percent forms x100 and /100, choice letters). Being a checker, it was audited:
+every completion on which it and ``accuracy`` disagreed (:mod:`benchmarks.accuracy_math_audits` says how). Gold:
+MATH-500's ``answer`` field (the MATH answer as written, e.g. ``\\$32,\\!348``, ``\\text{(C)}``); OlympiadBench's
+original ``final_answer`` items joined by ``, `` (``$69$, $84$``, ``$k=1$``), from the harness's copy of the data:
+the ``gt`` it wrote beside its outputs has been through its normaliser, which damages some answers
+(``f(n)=n,(n)=1`` for ``$f(n)=n$, $g(n)=1$``). The completion graded is ``code[0]``.
 
 Styles (plain scanning, independent of the reward, first that applies): ``multi_value`` (the gold lists several
 values at the top level, a ``\\pm``, or the completion's last boxes are two or more separated only by commas or

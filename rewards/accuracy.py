@@ -2,6 +2,10 @@
 
 Grading one completion against its gold answer (``solution`` column by default):
 
+0. **Unfinished thinking** (``require_finished_thinking=True``, default): a completion that opens ``<think>`` and
+   never closes it (cut off at the length limit) scores 0.0 whatever numbers its thinking holds: a reasoning model
+   that has not finished has not answered (PrimeIntellect-ai/verifiers#213). Templates without think tags are
+   unaffected; ``False`` grades such text like any other.
 1. **Answer extraction** (in the trainer process, plain string scanning). One final answer is picked and graded;
    the others never count, so listing candidates cannot raise the reward. With ``answer_format="auto"`` (default),
    the first rule that applies wins:
@@ -9,34 +13,55 @@ Grading one completion against its gold answer (``solution`` column by default):
    a. the last ``<answer>…</answer>`` block (tag name configurable) is the region searched by the rules below;
       without one, the whole completion is;
    b. the ``\\boxed{…}`` / ``\\fbox{…}`` of the final answer: the last box, together with the boxes written right
-      before it with only separators in between (``\\boxed{1}, \\boxed{2}``, ``\\boxed{1} and \\boxed{2}``), which
-      give one answer, a set or tuple (as math-verify's ``boxed="all"``); earlier boxes separated by prose are
-      intermediate results and are ignored;
+      before it with only separators in between (``\\boxed{1}, \\boxed{2}``, ``\\boxed{1} and \\boxed{2}``,
+      ``\\boxed{…} \\quad \\text{and} \\quad \\boxed{…}``), which give one answer, a set or tuple (as math-verify's
+      ``boxed="all"``); earlier boxes separated by prose are intermediate results and are ignored. The values of a
+      list lose their variable (``\\boxed{a = -2, b = -2}`` is ``-2, -2``);
    c. inside an answer tag, a short content that is not prose is the answer as written (``<answer>12</answer>``);
    d. the last anchored final-answer phrase: ``final answer is``, ``the answer is`` (a parenthesis such as
       ``the answer (arabic numerals) is`` allowed), ``Answer:``, ``**Answer:**``, ``A:`` at a line start, GSM8K's
-      ``#### x``, ``答案是``, ``答：``; what follows it on its line (on the next line when that is blank) is the
-      answer: a ``$…$`` / ``\\(…\\)`` / ``\\[…\\]`` it starts with, else the phrase itself when it is short math
-      (``x = 4``, ``\\frac{1}{2}``, ``(C)``, ``7 + 6 = 13``), else its first number or math span; a last phrase that
-      only restates the answer in words (``The answer (words) is twenty-seven.``) gives way to the phrase before it;
-   e. otherwise the last mathematical expression of the region: a number (thousands separators, currency, percent
+      ``#### x``, ``答案是``, ``答：``, and a markdown answer heading on its own line (``# Answer``, ``## Final
+      Answer``, ``**Final Answer**``: PRM800K's format); what follows it on its line (on the next line when that is
+      blank) is the answer: a ``$…$`` / ``\\(…\\)`` / ``\\[…\\]`` it starts with, else the phrase itself when it is
+      short math, bare LaTeX included (``x = 4``, ``\\frac{243}{625}``, ``16\\sqrt{3}``, ``(C)``, ``7 + 6 = 13``),
+      else its first number or math span after the sentence's last ``is`` / ``are`` / ``equals`` (``The smallest
+      value of \\(n\\) is \\(n = 10\\)`` gives ``n = 10``); a phrase that only restates the answer in words (``The
+      answer (words) is twenty-seven.``) gives way to the phrase before it;
+   e. a last line that is a bare LaTeX expression without delimiters (``\\frac{243}{625}``, ``16\\sqrt{3}``: a LaTeX
+      command, power or subscript, a digit or constant, no prose) is the answer as written;
+   f. otherwise the last mathematical expression of the region: a number (thousands separators, currency, percent
       and units allowed: ``$1,300``, ``25%``, ``18 dollars``) or a ``$…$`` / ``\\(…\\)`` / ``\\[…\\]`` span. Outside an
       answer tag this rule is skipped for a completion that stops mid-sentence (no final punctuation after its last
       expression), since a truncated completion's last number is an intermediate one.
 
+   **Several values** (rules d and f): expressions joined only by list separators (``,``, ``;``, ``and``, ``or``,
+   ``\\quad``, ``\\text{and}``; not a bare space) are one answer listing several values: ``$x = 5$ and $x = -2$``
+   gives ``5, -2``, ``the real roots are $1 + \\sqrt{19}$ and $1 - \\sqrt{19}$`` gives both. Ordinal suffixes are
+   dropped (``12^{\\text{th}}`` is ``12``).
+
    ``answer_format="boxed"`` keeps the strict behaviour for prompts that demand a box: tag and boxes only (b, c); a
    tag's prose is searched by math-verify with its default targets, and a completion with neither tag nor box goes
    to math-verify whole, configured as TRL's ``accuracy_reward`` (LaTeX answers only, boxed first).
-2. **Gold parsing**: a GSM8K gold ``"... #### 72"`` is reduced to ``72``. A choice letter (``\\text{(C)}``, ``(C)``,
-   ``C``; A-E) and a text answer (``\\text{odd}``, ``odd``: a word or ``\\text{…}`` of words) are compared as strings
-   in the trainer process: the answer's letter or words, case and LaTeX text markup ignored, must be the same
-   (math-verify reads ``odd`` as the product ``o·d·d`` and would accept ``dod``). Any other gold with LaTeX delimiters
+2. **Gold parsing**: a GSM8K gold ``"... #### 72"`` is reduced to ``72``; an escaped currency sign and spacing macros
+   are removed (``\\$76.80`` is ``76.80``, ``\\$32,\\!348`` and ``10\\,000`` are ``32348`` and ``10000``: thousands
+   separators go from a plain number, which math-verify would read as a pair); ``\\text{}`` units, ``\\pm``
+   (``1 \\pm \\sqrt{19}``, two values) and lists (``5,-2``: a set) are left to math-verify, which parses them. A
+   choice letter (``\\text{(C)}``, ``(C)``, ``C``; A-E) and a text answer (``\\text{odd}``, ``odd``: a word or
+   ``\\text{…}`` of words) are compared as strings in the trainer process: the answer's letter or words, case and
+   LaTeX text markup ignored, must be the same (math-verify reads ``odd`` as the product ``o·d·d`` and would accept
+   ``dod``). Any other gold with LaTeX delimiters
    (``$``, ``\\(``, ``\\[``, ``\\boxed``) is parsed as written; a bare gold (``\\frac{1}{3}``, ``[1, 2)``,
    ``2\\sqrt{2}``, ``x = 4``) is parsed as one LaTeX expression (math-verify alone would read ``2\\sqrt{2}`` as ``2``
    and ``(-\\infty, 3]`` as ``3``), falling back to math-verify's default extraction. A gold from which math-verify
    extracts no mathematical object (only a raw-string fallback, or nothing) gives ``None`` for its samples (the
-   trainer skips them), never 0.
-3. **Copy-the-question guard**: when the gold is a plain number (integer or decimal, GSM8K's ``#### 72`` and
+   trainer skips them), never 0, and is logged once per gold (not per sample).
+3. **One value for a single-valued gold**: an answer listing two distinct values or more (``12 or 13``, ``\\boxed{12},
+   \\boxed{13}``, ``$12$ and $13$``) against a gold that is one value (no list separator, ``\\pm``, set or union in
+   it) scores 0.0: hedging is not rewarded. A multi-value gold is compared with the answer's list by math-verify, as
+   a set (order-free) or a tuple. A percentage gold (``17.5\\%``) accepts its number without the sign (``17.5``), and
+   an answer whose values are all decimals of three places or more against an exact irrational gold (a root,
+   ``\\pi``, a logarithm, ``\\pm``) is an approximation and scores 0.0 (math-verify accepts it by rounding).
+4. **Copy-the-question guard**: when the gold is a plain number (integer or decimal, GSM8K's ``#### 72`` and
    ``1,300`` included), an answer that is an unevaluated arithmetic expression (``7+6``, ``6 \\times 2``,
    ``\\frac{26}{2}``, ``2^3``, ``\\sqrt{169}``, and numbers side by side such as ``4 6``, which math-verify adds
    up to 10) scores 0.0: math-verify would accept it as equal to its value, which rewards a policy for copying the
@@ -45,7 +70,7 @@ Grading one completion against its gold answer (``solution`` column by default):
    expressions; in an equation (``x = 13``, ``7 + 6 = 13``) the last side is the answer.
    ``allow_expressions=True`` turns the guard off. A percentage against a plain-number gold is compared as written:
    ``25%`` is right for ``25`` (GSM8K's "what percent"), ``70%`` is not ``0.7`` (math-verify accepts both).
-4. **Comparison**: ``math_verify.verify(gold, answer)``, gold first (the function is not symmetric); equation golds
+5. **Comparison**: ``math_verify.verify(gold, answer)``, gold first (the function is not symmetric); equation golds
    and answers on either side (``x = 4`` against ``4``), intervals, inequalities and sets as math-verify compares
    them. Answers are normalised as golds are, with math-verify's default LaTeX normalisation (units removed,
    ``\\frac14`` and ``\\sqrt2`` read as ``\\frac{1}{4}`` and ``\\sqrt{2}``); TRL's ``accuracy_reward`` turns the
