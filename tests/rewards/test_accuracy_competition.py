@@ -6,6 +6,7 @@ completions imitate the PRM800K format, no data of it is used)."""
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -252,3 +253,25 @@ def test_decimal_approximations_of_exact_golds(accuracy):
         ("\\frac{1}{4}", "So the ratio is \\boxed{0.250}.", 1.0),
     ]
     assert grade_all(accuracy, cases) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$1$ and " * 20000 + "$2$.",
+        "\\boxed{1} \\quad " * 10000 + "x",
+        "\\boxed{1} \\quad \\text{and} " * 5000 + "\\boxed{2}",
+        "# Answer\n\n" + "1, " * 30000 + "2",
+        "The answer is " + "1 or " * 20000 + "2.",
+        "<think>" + "7 + 6 = 13. " * 20000,
+        "\\frac{1}{2}^{\\text{th}} " * 10000,
+    ],
+    ids=["and-list", "quad-boxes", "text-and-boxes", "heading-list", "or-list", "open-think", "ordinals"],
+)
+def test_new_rules_stay_fast_on_adversarial_text(text):
+    """The list, heading, ordinal and think rules run in the trainer process without a time limit: near-linear."""
+    start = time.perf_counter()
+    source, mode = extract_answer(text, "answer", "auto")
+    rule_grade("13", source, mode)
+    unfinished_thinking(text)
+    assert time.perf_counter() - start < 2.0
