@@ -190,28 +190,41 @@ def token_statistics(model, reference, tokenizer, prompts: Sequence[str], comple
 
 
 def chain_diagnostics(texts: Sequence[str], references: Sequence[str], correct: Sequence[float], separator: str):
-    """Per-position slip rates and "right answer, wrong line" traces of chain completions.
+    """Per-position slip rates, "right answer, wrong line" traces and restatement lines of chain completions.
 
     Each completion is split at ``separator`` and graded by :func:`rewards.steps.computation_grades` (each computation
-    judged given the lines before it). ``slip_rates[j]``: the fraction of completions whose j-th computation is missing or
-    wrong. ``right_answer_wrong_line``: completions graded right by ``accuracy`` with at least one wrong computation.
+    judged given the lines before it). ``slip_rates[j]``: the fraction of completions whose j-th computation is
+    missing or wrong. ``right_answer_wrong_line``: completions graded right by ``accuracy`` with at least one wrong
+    computation. ``restatements``: mean lines per completion that restate a value (``v=v``, what a farmable step
+    reward pays for).
     """
     from rewards.steps import computation_grades, parse_chain_reference
 
     chains = [parse_chain_reference(r) for r in references]
     wrong = [0] * max(len(c.steps) for c in chains)
     traces = []
+    restated = 0
     for text, chain, right in zip(texts, chains, correct):
-        computed = computation_grades(text.split(separator), chain)
+        lines = text.split(separator)
+        computed = computation_grades(lines, chain)
         for j, grade in enumerate(computed):
             wrong[j] += grade == 0.0
         if right == 1.0 and min(computed) == 0.0:
             traces.append(text)
+        restated += sum(1 for line in lines if _is_restatement(line))
     return {
         "slip_rates": [round(w / max(len(texts), 1), 4) for w in wrong],
         "right_answer_wrong_line": len(traces),
         "right_answer_wrong_line_examples": traces[:5],
+        "restatements": restated / max(len(texts), 1),
     }
+
+
+def _is_restatement(line: str) -> bool:
+    """``v=v`` (think tags around it allowed)."""
+    body = line.replace("<think>", "").split("</think>")[0].strip()
+    left, sep, right = body.partition("=")
+    return bool(sep) and left.strip().lstrip("-").isdigit() and left.strip() == right.strip()
 
 
 def step_shape(tokenizer, completion_ids: Sequence[Sequence[int]], texts: Sequence[str], separator: str):
@@ -332,8 +345,8 @@ class HeldOutEvalCallback(TrainerCallback):
             )
             point.update({k: round(float(sampled[k]), 4) for k in SAMPLED_METRICS})
             if self.references is not None:
-                self.diagnostics.append({"step": step, **{k: sampled[k] for k in
-                                        ("slip_rates", "right_answer_wrong_line", "right_answer_wrong_line_examples")}})
+                self.diagnostics.append({"step": step, **{k: sampled[k] for k in (
+                    "slip_rates", "right_answer_wrong_line", "right_answer_wrong_line_examples", "restatements")}})
         self.seconds += time.perf_counter() - start
         self.cpu_seconds += time.process_time() - cpu_start
         if not self.curve:
@@ -395,4 +408,6 @@ class HeldOutEvalCallback(TrainerCallback):
             out["right_answer_wrong_line_before"] = self.diagnostics[0]["right_answer_wrong_line"]
             out["right_answer_wrong_line_after"] = self.diagnostics[-1]["right_answer_wrong_line"]
             out["right_answer_wrong_line_examples"] = self.diagnostics[-1]["right_answer_wrong_line_examples"]
+            out["restatements_before"] = round(self.diagnostics[0]["restatements"], 4)
+            out["restatements_after"] = round(self.diagnostics[-1]["restatements"], 4)
         return out
