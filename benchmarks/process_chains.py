@@ -17,7 +17,7 @@ Task. ``demo_task: chains`` (:mod:`grpo_plus.demo.chains`): chains of 6 dependen
 496k-parameter Qwen2 fitted for 2,000 steps to a teacher that misreads each step's operand (b + 1) independently with
 its operation's rate and computes exactly from what it wrote; it also restates the value just computed (``14=14``)
 before 2 % of the lines. Regimes: **sparse** (rates +, -, * = 0.4, 0.4, 0.75; the main experiment) and **moderate**
-(0.2, 0.2, 0.5; ``--demo_task chains_moderate``). Held-out set: ``chains.eval_chains()``, 256 distinct chains from
+(0.12, 0.12, 0.4; ``--demo_task chains_moderate``). Held-out set: ``chains.eval_chains()``, 256 distinct chains from
 seed 20000, excluded from every training set.
 
 Arms (``grpo-plus train --config FILE <flags> --seed S --output_dir D``; ``cli`` in the results JSON):
@@ -64,10 +64,18 @@ least 1 more than before; collapse when its held-out sampled accuracy after is b
 completion, tokens per step, the trainer's step guards (``steps/*`` means over training, warnings in the log) and
 held-out accuracy. If an arm farms and no guard shows it, the guards are fixed (a finding, reported as such).
 
-Pilots (before this protocol was frozen; none of their runs is part of the results). The rates come from the issue's
-pilot (6-step chains, sampled start 0.07 / 0.26 in the sparse / moderate regime); here a simulation of the teacher on
-the held-out chains gives whole-chain accuracy 0.067 (sparse) and 0.166 (moderate), and the warm-started students
-were measured once at step 0 of a smoke run of the plumbing before the protocol was committed (see the results file).
+Pilots (before this protocol was frozen; none of their runs is part of the results).
+1. The sparse rates are the issue's pilot's. A simulation of the teacher on the held-out chains gives whole-chain
+   accuracy 0.067; the warm-started student: 0.061 sampled, 0.066 greedy at step 0 (target 0.03-0.08).
+2. Moderate at the issue's rates (0.2, 0.2, 0.5): teacher 0.166, student 0.152 sampled / 0.402 greedy at step 0,
+   below the target 0.20-0.30; the rates were lowered to (0.12, 0.12, 0.4) (teacher 0.278; student measured at step
+   0 of the runs, reported with the results).
+3. One outcome run of the sparse regime (seed 999, lr 1e-4, this evaluation): held-out sampled accuracy 0.061, 0.119,
+   0.472, 0.716, 0.738 at steps 0, 25, 50, 75, 100 (greedy 0.066 -> 0.867), steps per completion 6.00 throughout.
+   Outcome GRPO is not stuck here (with 8 samples per prompt about 40 % of the groups hold a success at the start),
+   so the gain, if any, is expected in learning speed (the AUC) rather than in the end point. CPU per run: 96 s of
+   training (0.96 s per step) and 133 s of evaluation on one thread (the evaluation's entropy/KL pass was then cut
+   to the first draw per prompt); 578 s wall under a load average of 5-6.
 """
 
 from __future__ import annotations
@@ -192,13 +200,23 @@ def schedule(sparse: Sequence[Arm], moderate: Sequence[Arm], gameable: Sequence[
     return first + seed_major(moderate) + seed_major(gameable) + last
 
 
-def prepare_warm_starts() -> None:
-    """Build both regimes' warm starts before runs start in parallel (they then load the cached copies)."""
-    from grpo_plus.demo import chains
+def prepare_warm_start(config) -> None:
+    """Build a regime's warm start before its runs start in parallel (they then load the cached copy)."""
     from grpo_plus.demo.warmstart import ensure_warm_start
 
-    for config in (chains.SPARSE, chains.MODERATE):
-        ensure_warm_start(config, num_threads=1)
+    ensure_warm_start(config, num_threads=1)
+
+
+def phases(jobs: Sequence[tuple[Arm, int]]) -> list[list[tuple[Arm, int]]]:
+    """Consecutive jobs of one regime together (a moderate phase starts once its warm start exists)."""
+    out: list[list[tuple[Arm, int]]] = []
+    for job in jobs:
+        moderate = job[0].name.startswith("moderate-")
+        if out and out[-1][0][0].name.startswith("moderate-") == moderate:
+            out[-1].append(job)
+        else:
+            out.append([job])
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------- analysis
@@ -371,6 +389,8 @@ def harness_rows(decision: dict[str, Any]) -> list[dict]:
 
 def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True) -> list[dict]:
     """The experiment (``quick``: one run per arm, 2 steps, a temporary folder; a smoke test only)."""
+    from grpo_plus.demo import chains
+
     start = time.perf_counter()
     if quick:
         with tempfile.TemporaryDirectory(prefix="process-chains-") as tmp:
@@ -379,12 +399,16 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True) -
             _, decision = report(results, {}, len(results))
             return harness_rows(decision)
     runs_dir = runs_dir if runs_dir is not None else RUNS_DIR
-    prepare_warm_starts()
+    prepare_warm_start(chains.SPARSE)
     tuning = run_jobs(seed_major(tuning_arms()), runs_dir, PARALLEL, reuse=reuse)
     rates = pick_rates(tuning)
     sparse, moderate, gameable = main_arms(rates)
     jobs = schedule(sparse, moderate, gameable)
-    results = tuning + run_jobs(jobs, runs_dir, PARALLEL, reuse=reuse)
+    results = list(tuning)
+    for phase in phases(jobs):
+        if any(arm.name.startswith("moderate-") for arm, _ in phase):
+            prepare_warm_start(chains.MODERATE)
+        results += run_jobs(phase, runs_dir, PARALLEL, reuse=reuse)
     text, decision = report(results, rates, len(jobs))
     RESULTS_MD.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_MD.write_text(text + "\n")

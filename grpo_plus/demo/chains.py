@@ -142,4 +142,4 @@ class ChainsWarmStart(WarmStartConfig):
 
 
 SPARSE = ChainsWarmStart()
-MODERATE = ChainsWarmStart(slip_rates=(("+", 0.2), ("-", 0.2), ("*", 0.5)))
+MODERATE = ChainsWarmStart(slip_rates=(("+", 0.12), ("-", 0.12), ("*", 0.4)))

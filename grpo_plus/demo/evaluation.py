@@ -146,7 +146,8 @@ def token_statistics(model, reference, tokenizer, prompts: Sequence[str], comple
 
     Entropy: ``-sum_v p(v) log p(v)`` of the policy's next-token distribution at each completion position. KL: the k3
     estimate ``exp(log_r) - 1 - log_r``, ``log_r = log pi_ref(y_t) - log pi(y_t)``, of the sampled tokens (unbiased and
-    non-negative for samples of the policy; Schulman 2020). ``prompts[i]`` is the prompt of ``completion_ids[i]``.
+    non-negative for samples of the policy; Schulman 2020); 0 without a second forward when ``reference`` is
+    ``model``. ``prompts[i]`` is the prompt of ``completion_ids[i]``.
     """
     import torch
 
@@ -172,16 +173,14 @@ def token_statistics(model, reference, tokenizer, prompts: Sequence[str], comple
                 device = next(model.parameters()).device
                 input_ids, mask = input_ids.to(device), mask.to(device)
                 position = targets[:, 1:].to(device)
-                labels = input_ids[:, 1:]
-                logps = torch.log_softmax(model(input_ids=input_ids, attention_mask=mask).logits[:, :-1].float(), -1)
-                ref_logps = torch.log_softmax(
-                    reference(input_ids=input_ids, attention_mask=mask).logits[:, :-1].float(), -1
-                )
-                entropy = -(logps.exp() * logps).sum(-1)
-                log_r = ref_logps.gather(-1, labels[..., None])[..., 0] - logps.gather(-1, labels[..., None])[..., 0]
-                kl = torch.exp(log_r) - 1 - log_r
-                entropy_sum += float(entropy[position].sum())
-                kl_sum += float(kl[position].sum())
+                labels = input_ids[:, 1:][position][:, None]
+                logits = model(input_ids=input_ids, attention_mask=mask).logits[:, :-1][position]
+                logps = torch.log_softmax(logits.float(), -1)
+                entropy_sum += float(-(logps.exp() * logps).sum())
+                if reference is not model:
+                    ref_logits = reference(input_ids=input_ids, attention_mask=mask).logits[:, :-1][position]
+                    log_r = torch.log_softmax(ref_logits.float(), -1).gather(-1, labels) - logps.gather(-1, labels)
+                    kl_sum += float((torch.exp(log_r) - 1 - log_r).sum())
                 count += int(position.sum())
     finally:
         if was_training:
@@ -272,7 +271,7 @@ def evaluate_sampled(
 
     Returns ``sampled_accuracy`` (mean ``accuracy`` over all draws), ``pass_at_k`` (k = ``num_samples``, mean over
     prompts), ``completion_length`` (mean tokens per completion, eos included), ``entropy`` and ``kl_to_reference``
-    (per token, :func:`token_statistics`; the KL only with a ``reference`` model) and, with ``references`` (chain
+    (per token, :func:`token_statistics` on the first draw of each prompt; the KL only with a ``reference`` model) and, with ``references`` (chain
     reference solutions), :func:`chain_diagnostics`. The caller's RNG state is left as it was (:func:`preserved_rng`).
     """
     from rewards import get_reward
@@ -288,7 +287,9 @@ def evaluate_sampled(
         "pass_at_k": sum(pass_at_k(int(sum(c)), num_samples, num_samples) for c in per_prompt) / len(per_prompt),
         "completion_length": sum(len(i) for i in ids) / len(ids),
     }
-    entropy, kl = token_statistics(model, reference if reference is not None else model, tokenizer, repeated, ids)
+    first = slice(None, None, num_samples)  # the first draw of each prompt: 256 x ~50 tokens is plenty for the means
+    entropy, kl = token_statistics(model, reference if reference is not None else model, tokenizer,
+                                   repeated[first], ids[first])
     result["entropy"] = entropy
     result["kl_to_reference"] = kl if reference is not None else float("nan")
     if references is not None:

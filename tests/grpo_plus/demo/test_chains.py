@@ -82,7 +82,7 @@ def test_regimes_have_their_own_warm_starts_and_the_sparse_one_is_the_default_ta
     from grpo_plus.demo.warmstart import cache_key
 
     assert dict(chains.SPARSE.slip_rates) == {"+": 0.4, "-": 0.4, "*": 0.75}
-    assert dict(chains.MODERATE.slip_rates) == {"+": 0.2, "-": 0.2, "*": 0.5}
+    assert dict(chains.MODERATE.slip_rates) == {"+": 0.12, "-": 0.12, "*": 0.4}
     assert cache_key(chains.SPARSE) != cache_key(chains.MODERATE)
     assert chains_run.TASKS["chains"].warm_start == chains.SPARSE
     assert chains_run.TASKS["chains_moderate"].warm_start == chains.MODERATE
@@ -90,7 +90,7 @@ def test_regimes_have_their_own_warm_starts_and_the_sparse_one_is_the_default_ta
 
 def test_teacher_accuracy_of_the_regimes():
     """Whole-chain accuracy of each teacher on the held-out chains, by an independent simulation of the slips."""
-    rates = {"sparse": {"+": 0.4, "-": 0.4, "*": 0.75}, "moderate": {"+": 0.2, "-": 0.2, "*": 0.5}}
+    rates = {"sparse": {"+": 0.4, "-": 0.4, "*": 0.75}, "moderate": {"+": 0.12, "-": 0.12, "*": 0.4}}
     rng = random.Random(0)
     held_out = chains.eval_chains()
     accuracy = {}
@@ -106,7 +106,7 @@ def test_teacher_accuracy_of_the_regimes():
                 right += value == chain.answer
         accuracy[name] = right / (10 * len(held_out))
     assert 0.03 <= accuracy["sparse"] <= 0.10
-    assert 0.12 <= accuracy["moderate"] <= 0.30
+    assert 0.22 <= accuracy["moderate"] <= 0.32
 
 
 @pytest.mark.parametrize("bad", [(("+", 0.4), ("-", 0.4)), (("+", 0.4), ("-", 0.4), ("*", 1.0))])
