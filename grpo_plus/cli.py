@@ -364,16 +364,14 @@ def _logs_held_until_valid(names: Sequence[str] = ("grpo_plus", "rewards")):
     held: list[logging.LogRecord] = []
     hold = _Hold(held)
     loggers = [logging.getLogger(name) for name in names]
-    propagate = [named.propagate for named in loggers]
+    saved = [(named.handlers, named.propagate) for named in loggers]
     for named in loggers:
-        named.addHandler(hold)
-        named.propagate = False
+        named.handlers, named.propagate = [hold], False  # their own handlers, too, see each record once: at replay
     try:
         yield
     finally:
-        for named, value in zip(loggers, propagate):
-            named.removeHandler(hold)
-            named.propagate = value
+        for named, (handlers, propagate) in zip(loggers, saved):
+            named.handlers, named.propagate = handlers, propagate
     for record in held:
         logging.getLogger(record.name).handle(record)
 

@@ -497,3 +497,25 @@ def test_demo_output_is_the_progress_bar_and_the_summary(tmp_path):
     others = [line for chunk in result.stderr.splitlines() for line in chunk.split("\r")
               if line.strip() and not bar.match(line.strip()) and "grpo_plus.demo.warmstart" not in line]
     assert others == []
+
+
+def test_held_log_lines_reach_every_handler_once_when_the_configuration_is_valid(tmp_path, qa_file, monkeypatch):
+    import logging
+
+    seen = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    handler = Collect(logging.INFO)
+    logging.getLogger("grpo_plus").addHandler(handler)
+    monkeypatch.setattr(logging.getLogger("grpo_plus"), "level", logging.INFO)
+    monkeypatch.setattr(cli, "run_training", lambda *args: {"steps": 0})
+    try:
+        path = write_config(tmp_path, "lf.yaml", model_name_or_path="m", stage="grpo", reward_funcs="format",
+                            output_dir=str(tmp_path / "o"), pref_beta=0.04)
+        assert cli.main(["train", "--config", path]) == 0
+    finally:
+        logging.getLogger("grpo_plus").removeHandler(handler)
+    assert sum(m.startswith("pref_beta=0.04 -> beta=0.04") for m in seen) == 1
