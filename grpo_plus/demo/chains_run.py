@@ -22,6 +22,7 @@ from grpo_plus.demo.task import DemoTask
 EVAL_EVERY = 25
 EVAL_SAMPLES = 8
 EVAL_SAMPLE_SEED = 1234
+EVAL_PROBLEMS = chains.EVAL_SIZE  # the first n of the fixed held-out set (tests shorten it)
 DEFAULT_OUTPUT_DIR = "grpo-plus-demo-chains"
 
 DEFAULT_ARGS: dict[str, Any] = {
@@ -38,7 +39,7 @@ def held_out_evaluation(warm_start: chains.ChainsWarmStart, args):
     """The evaluation callback: the fixed held-out chains, greedy and sampled, every :data:`EVAL_EVERY` steps."""
     from grpo_plus.demo.evaluation import HeldOutEvalCallback
 
-    held_out = chains.eval_chains()
+    held_out = chains.eval_chains(EVAL_PROBLEMS)
     return HeldOutEvalCallback(
         [c.prompt for c in held_out],
         [c.solution for c in held_out],

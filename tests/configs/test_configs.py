@@ -13,7 +13,8 @@ ALL_YAML = sorted(p for p in CONFIGS.rglob("*") if p.suffix in (".yaml", ".yml")
 ACCELERATE = [p for p in ALL_YAML if "accelerate" in p.relative_to(CONFIGS).parts]
 DEMO = CONFIGS / "demo.yaml"
 STEPS_OUTCOME, STEPS_PROCESS = CONFIGS / "demo_steps_outcome.yaml", CONFIGS / "demo_steps_process.yaml"
-DEMOS = (DEMO, STEPS_OUTCOME, STEPS_PROCESS)  # no model: the CLI runs an embedded demo
+CHAINS_OUTCOME, CHAINS_PROCESS = CONFIGS / "demo_chains_outcome.yaml", CONFIGS / "demo_chains_process.yaml"
+DEMOS = (DEMO, STEPS_OUTCOME, STEPS_PROCESS, CHAINS_OUTCOME, CHAINS_PROCESS)  # no model: the CLI runs an embedded demo
 RUNS = [p for p in ALL_YAML if p not in ACCELERATE and p not in DEMOS]
 REWARD_FIELDS = {"reward_mode", "reward_funcs", "reward_weights", "reward_kwargs", "process_credit"}
 
@@ -124,7 +125,10 @@ def test_multistep_configs_parse_into_demo_overrides(path):
 
 
 def test_demo_task_is_validated():
-    with pytest.raises(ValueError, match="demo_task='chess' is not valid; choose one of: 'arithmetic', 'multistep'"):
+    with pytest.raises(
+        ValueError,
+        match="demo_task='chess' is not valid; choose one of: 'arithmetic', 'multistep', 'chains', 'chains_moderate'",
+    ):
         cli.DatasetArguments(demo_task="chess")
 
 
@@ -154,3 +158,53 @@ def test_shortened_multistep_run_writes_the_summary(path, tmp_path, monkeypatch,
     assert summary["steps"] == 2 and summary["task"] == "multistep" and summary["wall_time_s"] > 0
     printed = capsys.readouterr().out
     assert "eval accuracy before:" in printed and "eval curve" not in printed
+
+
+# ------------------------------------------------------------------------------------------ long-chain demo configs
+def test_chains_configs_differ_only_in_the_reward_fields():
+    outcome, process = yaml.safe_load(CHAINS_OUTCOME.read_text()), yaml.safe_load(CHAINS_PROCESS.read_text())
+    differing = {k for k in set(outcome) | set(process) if outcome.get(k) != process.get(k)}
+    assert differing == {"reward_mode", "reward_funcs", "process_credit"}, differing
+    assert outcome["reward_mode"] == "outcome" and process["reward_mode"] == "process"
+    assert outcome["reward_funcs"] == ["accuracy", "format"]
+    assert process["reward_funcs"] == ["chain_steps", "accuracy", "format"]
+    assert outcome["demo_task"] == process["demo_task"] == "chains"  # both on the sparse regime
+
+
+def test_chains_outcome_config_is_the_task_defaults():
+    from grpo_plus.demo.chains_run import DEFAULT_ARGS, DEFAULT_OUTPUT_DIR
+
+    settings = yaml.safe_load(CHAINS_OUTCOME.read_text())
+    assert settings == {"demo_task": "chains", "output_dir": DEFAULT_OUTPUT_DIR, **DEFAULT_ARGS}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [CHAINS_OUTCOME, CHAINS_PROCESS], ids=lambda p: p.name)
+def test_shortened_chains_run_writes_the_summary(path, tmp_path, monkeypatch, capsys):
+    """`grpo-plus train --config FILE`, shortened: a 3-step warm start, 2 steps, 4 held-out chains x 8 samples."""
+    import dataclasses
+    import json
+
+    from grpo_plus.demo import chains_run
+
+    monkeypatch.setenv("GRPO_PLUS_CACHE", str(tmp_path / "cache"))
+    tasks = {name: dataclasses.replace(task, warm_start=dataclasses.replace(task.warm_start, steps=3))
+             for name, task in chains_run.TASKS.items()}
+    monkeypatch.setattr(chains_run, "TASKS", tasks)
+    monkeypatch.setattr(chains_run, "EVAL_PROBLEMS", 4)
+    out = tmp_path / "run"
+    code = cli.main([
+        "train", "--config", str(path), "--seed", "1", "--output_dir", str(out), "--max_steps", "2",
+        "--per_device_train_batch_size", "8", "--num_generations", "4", "--max_completion_length", "12",
+        "--disable_tqdm", "true",
+    ])
+    assert code == 0
+    summary = json.loads((out / "demo_summary.json").read_text())
+    for key in ("eval_sampled_accuracy_before", "eval_sampled_accuracy_after", "eval_sampled_auc",
+                "eval_accuracy_before", "eval_accuracy_after", "steps_per_completion_before",
+                "steps_per_completion_after", "tokens_per_step_before", "tokens_per_step_after", "wall_time_s",
+                "eval_pass_at_8_after", "eval_entropy_after", "eval_kl_to_reference_after", "cpu_s_per_step"):
+        assert isinstance(summary[key], float), key
+    assert summary["steps"] == 2 and summary["task"] == "chains" and summary["eval_problems"] == 4
+    assert [p["step"] for p in summary["eval_curve"]] == [0, 2]
+    assert len(summary["slip_rates_after"]) == 6
