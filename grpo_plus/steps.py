@@ -1,8 +1,8 @@
 """Splitting completions into reasoning steps and mapping each step's end to a completion token.
 
 Process supervision (DeepSeekMath, arXiv 2402.03300, §4.1.3) rewards every reasoning step of a completion and
-gives token ``t`` the sum of the normalised rewards of the steps that end at or after ``t``. That needs, for
-every step, the index of the completion token at which the step ends. This module computes it.
+gives token ``t`` the sum (or, min-form, the minimum) of the normalised rewards of the steps that end at or after
+``t``. That needs, for every step, the index of the completion token at which the step ends. This module computes it.
 
 Text and characters
     The text being split is exactly what the trainer's reward functions see: TRL decodes completions with

@@ -213,7 +213,7 @@ def translate(
         for name in flags:
             errors.append(
                 f"--{name} is a LLaMA-Factory key, but {source} is a grpo_plus/TRL config; give the grpo_plus field "
-                "instead (the README's 'Coming from LLaMA-Factory' table maps them)"
+                "instead (docs/llamafactory.md's table maps them)"
             )
         if errors:
             raise DialectError("\n".join(errors))

@@ -1,4 +1,4 @@
-"""``python -m grpo_plus.dialects``: print README's "Coming from LLaMA-Factory" mapping table."""
+"""``python -m grpo_plus.dialects``: print docs/llamafactory.md's "Coming from LLaMA-Factory" mapping table."""
 
 from grpo_plus.dialects.llamafactory import config_mapping_markdown
 

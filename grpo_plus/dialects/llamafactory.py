@@ -1,8 +1,8 @@
 """LLaMA-Factory's training YAML, translated into GRPOPlusConfig / TRL ModelConfig / DatasetArguments fields.
 
-:data:`KEYS` is the one table: each LLaMA-Factory key, the fields it becomes, and its conversion (README's "Coming from
-LLaMA-Factory" table is generated from it: ``python -m grpo_plus.dialects``). Key meanings and defaults
-are LLaMA-Factory's (``src/llamafactory/hparams/{finetuning,model,data,generating}_args.py``):
+:data:`KEYS` is the one table: each LLaMA-Factory key, the fields it becomes, and its conversion (the "Coming from
+LLaMA-Factory" table of docs/llamafactory.md is generated from it: ``python -m grpo_plus.dialects``). Key meanings
+and defaults are LLaMA-Factory's (``src/llamafactory/hparams/{finetuning,model,data,generating}_args.py``):
 
 - a batch counts **prompts** in LLaMA-Factory and **completions** in TRL: ``per_device_train_batch_size: p`` with
   ``num_generations: G`` becomes TRL's ``per_device_train_batch_size = p·G`` (p prompts with their G completions per
@@ -68,8 +68,8 @@ class Key:
 
     Attributes:
         name: the key as written in a LLaMA-Factory YAML.
-        targets: the GRPOPlusConfig / ModelConfig / DatasetArguments fields it becomes (README column).
-        meaning: what the conversion does (README column).
+        targets: the GRPOPlusConfig / ModelConfig / DatasetArguments fields it becomes (docs/llamafactory.md column).
+        meaning: what the conversion does (docs/llamafactory.md column).
         convert: ``(value, ctx) -> {field: value}``; raises DialectError for an unsupported value.
         kind: the value's type (int, float, bool, str); command-line strings are converted to it.
         default: LLaMA-Factory's default, filled in when the key is absent and ``when`` holds (a callable of the
@@ -540,7 +540,7 @@ def unknown_key_message(name: str, native: Iterable[str], source: str) -> str:
 
 
 def config_mapping_markdown() -> str:
-    """README's table of the LLaMA-Factory keys, generated from :data:`KEYS` and :data:`UNSUPPORTED`."""
+    """docs/llamafactory.md's table of the LLaMA-Factory keys, generated from :data:`KEYS` and :data:`UNSUPPORTED`."""
     from trl import ModelConfig
 
     from grpo_plus.data import DatasetArguments
