@@ -149,17 +149,27 @@ def batch_process_advantages(
 
 
 class SeparatorMonitor:
-    """Warns when the policy stops emitting step separators.
+    """Warns when the policy stops emitting step separators, or starts farming steps.
 
-    The baseline is the mean of the first ``baseline_steps`` logged values. The alarm holds while the steps per
-    completion are below ``ratio`` × their baseline, or the single-step fraction is at least ``1 / ratio`` × its
-    baseline and ``min_frac_rise`` above it (so a baseline of 0 does not alarm on one single-step completion). It
-    warns when the alarm first holds, then every ``repeat_every`` calls while it keeps holding.
+    The baseline is the mean of the first ``baseline_steps`` logged values. The avoidance alarm holds while the steps
+    per completion are below ``ratio`` × their baseline, or the single-step fraction is at least ``1 / ratio`` × its
+    baseline and ``min_frac_rise`` above it (so a baseline of 0 does not alarm on one single-step completion). The
+    farming alarm holds while the steps per completion are at least ``rise`` × their baseline: many cheap steps, what
+    a step reward that pays for any step invites under sum-form credit (PURE, arXiv 2504.15275). Each warns when it
+    first holds, then every ``repeat_every`` calls while it keeps holding.
     """
 
-    def __init__(self, baseline_steps: int = 5, ratio: float = 0.5, min_frac_rise: float = 0.1, repeat_every: int = 50):
+    def __init__(
+        self,
+        baseline_steps: int = 5,
+        ratio: float = 0.5,
+        min_frac_rise: float = 0.1,
+        repeat_every: int = 50,
+        rise: float = 1.25,
+    ):
         self.baseline_steps = baseline_steps
         self.ratio = ratio
+        self.rise = rise
         self.min_frac_rise = min_frac_rise
         self.repeat_every = repeat_every
         self._history: list[tuple[float, float]] = []
@@ -182,15 +192,17 @@ class SeparatorMonitor:
         base_steps, base_frac = base
         fewer_steps = steps_per_completion < self.ratio * base_steps
         more_single = single_step_frac >= base_frac / self.ratio and single_step_frac >= base_frac + self.min_frac_rise
-        if not (fewer_steps or more_single):
+        more_steps = steps_per_completion >= self.rise * base_steps
+        if not (fewer_steps or more_single or more_steps):
             self._since_warning = None
             return None
         if self._since_warning is not None and self._since_warning + 1 < self.repeat_every:
             self._since_warning += 1
             return None
         self._since_warning = 0
+        what = "farming steps" if more_steps else "avoiding the step separator"
         message = (
-            f"process mode: the policy may be avoiding the step separator: {steps_per_completion:.2f} steps per "
+            f"process mode: the policy may be {what}: {steps_per_completion:.2f} steps per "
             f"completion (first {self.baseline_steps} logged steps: {base_steps:.2f}), {single_step_frac:.0%} "
             f"single-step completions (first steps: {base_frac:.0%}). With sum-form credit this is how step rewards "
             "get gamed (arXiv 2504.15275); consider process_credit='min' and an outcome reward beside the step rewards"

@@ -60,6 +60,13 @@ def test_monitor_single_step_fraction_doubling_needs_a_real_rise():
     assert [o is not None for o in out] == [False, False, False, True]
 
 
+def test_monitor_warns_when_steps_per_completion_rise():
+    monitor = SeparatorMonitor(baseline_steps=2, rise=1.25)
+    out = feed(monitor, [(6.0, 0.0), (6.0, 0.0), (7.4, 0.0), (7.5, 0.0)])  # 7.5 = 1.25 x 6 alarms, 7.4 does not
+    assert [o is not None for o in out] == [False, False, False, True]
+    assert "may be farming steps: 7.50 steps per completion" in out[3]
+
+
 def test_monitor_state_round_trip():
     monitor = SeparatorMonitor(baseline_steps=2)
     feed(monitor, [(4.0, 0.0), (4.0, 0.0), (1.0, 0.0)])
