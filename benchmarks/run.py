@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 table_logger = logging.getLogger("benchmarks.table")
 
 MODULES = ("trainer", "rewards", "steps", "accuracy_labels", "accuracy_math_labels")
-EXPERIMENTS = ("process_vs_outcome", "process_chains")  # benchmarks/<name>.py, run only with --only
+EXPERIMENTS = ("process_vs_outcome", "process_chains", "training_health")  # benchmarks/<name>.py, run only with --only
 
 
 def run_module(name: str, quick: bool) -> list[dict]:
