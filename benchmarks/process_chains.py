@@ -36,8 +36,15 @@ smaller). The moderate regime and the gameable follow-up use the sparse regime's
 
 Seeds and budget. Sparse: seeds 0-4 for outcome, process-sum and process-min; 0-2 for outcome-ds and partial (21
 runs). Moderate: outcome, process-sum, process-min, seeds 0-2 (9 runs). At most 2 runs at a time. Order: tuning,
-sparse seeds 0-2, moderate, the gameable follow-up, sparse seeds 3-4. No run is dropped, repeated or extended; a run
-not done when the session's time runs out is reported as not run.
+sparse seeds 0-2, the gameable follow-up, moderate seed 0, moderate seeds 1-2, sparse seeds 3-4 (amended, see below).
+No run is dropped, repeated or extended; a run not done when the session's time runs out is reported as not run.
+
+Amendment (committed while the first 2 of the 8 tuning runs were running, before any tuning or main result was
+read): a run takes about 2.3 minutes of the machine (2 at a time), so the 46 runs need about 105 minutes and the
+session had about 80 left. Only the order changed, so that the runs done answer the main question first: tuning;
+sparse seeds 0-2 of all arms; the gameable follow-up (seeds 0-1); moderate seed 0, then seeds 1-2; sparse seeds 3-4.
+With fewer than 5 seeds of an arm, rule 3's "at >= 4 of 5 seeds" becomes "at every seed run", rule 2 uses the seeds
+both arms have, and the report says which rule ran at less than its planned power.
 
 Evaluation (``grpo_plus.demo.chains_run``). The 256 held-out chains at steps 0, 25, 50, 75, 100: greedy, and 8
 samples per chain at temperature 1 from a fixed evaluation seed (the training RNG state restored after), graded by
@@ -194,10 +201,11 @@ def main_arms(rates: dict[str, float]) -> tuple[list[Arm], list[Arm], list[Arm]]
 
 
 def schedule(sparse: Sequence[Arm], moderate: Sequence[Arm], gameable: Sequence[Arm]) -> list[tuple[Arm, int]]:
-    """The pre-registered order: sparse seeds 0-2, moderate, gameable, sparse seeds 3-4."""
+    """The pre-registered (amended) order: sparse seeds 0-2, gameable, moderate seed 0, moderate seeds 1-2, sparse
+    seeds 3-4."""
     first = [(a, s) for a, s in seed_major(sparse) if s in SHORT_SEEDS]
     last = [(a, s) for a, s in seed_major(sparse) if s not in SHORT_SEEDS]
-    return first + seed_major(moderate) + seed_major(gameable) + last
+    return first + seed_major(gameable) + seed_major(moderate) + last
 
 
 def prepare_warm_start(config) -> None:
@@ -250,7 +258,9 @@ def decide(grouped: dict[str, list[dict]]) -> dict[str, Any]:
         mean_gain = statistics.fmean(gains)
         out["gain_over_outcome"] = {"mean": round(mean_gain, 4), "per_seed": [round(g, 4) for g in gains],
                                     "positive_seeds": sum(g > 0 for g in gains)}
-        out["beats_outcome"] = mean_gain >= BEATS and sum(g > 0 for g in gains) >= 4
+        needed = 4 if len(gains) >= 5 else len(gains)
+        out["beats_outcome"] = mean_gain >= BEATS and sum(g > 0 for g in gains) >= needed
+        out["seeds_for_rule_3"] = len(gains)
         for baseline in ("outcome-ds", "partial"):
             if baseline in grouped:
                 g = paired(rec, grouped[baseline], key)
@@ -426,7 +436,8 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True) -
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 steps per arm: a smoke run, not the experiment")
-    parser.add_argument("--runs_dir", type=Path, default=None, help="where the runs go (default: outputs/process_chains)")
+    parser.add_argument("--runs_dir", type=Path, default=None,
+                        help="where the runs go (default: outputs/process_chains)")
     parser.add_argument("--fresh", action="store_true", help="re-run every run even if its summary exists")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)

@@ -54,16 +54,18 @@ def test_learning_rate_per_family_ties_go_to_the_smaller():
     assert pc.pick_rates(results) == {"outcome": 3e-4, "partial": 1e-4}
 
 
-def test_order_is_sparse_first_seeds_then_moderate_then_gameable_then_the_rest():
+def test_order_is_sparse_first_seeds_then_gameable_then_moderate_then_the_rest():
     jobs = pc.schedule(*pc.main_arms(RATES))
     names = [(a.name, s) for a, s in jobs]
     assert names[:5] == [("outcome", 0), ("outcome-ds", 0), ("partial", 0), ("process-sum", 0), ("process-min", 0)]
     first_moderate = next(i for i, (n, _) in enumerate(names) if n.startswith("moderate-"))
     first_game = next(i for i, (n, _) in enumerate(names) if n.startswith("gamed-"))
-    assert first_moderate == 15 and first_game == 24
+    assert first_game == 15 and first_moderate == 23
+    assert [n for n, s in names[23:26]] == ["moderate-outcome", "moderate-process-sum", "moderate-process-min"]
+    assert {s for _, s in names[23:26]} == {0}
     assert names[32:] == [("outcome", 3), ("process-sum", 3), ("process-min", 3),
                           ("outcome", 4), ("process-sum", 4), ("process-min", 4)]
-    assert [len(p) for p in pc.phases(jobs)] == [15, 9, 14]
+    assert [len(p) for p in pc.phases(jobs)] == [23, 9, 6]
 
 
 def _run(arm, seed, auc, steps_before=6.0, steps_after=6.0):
