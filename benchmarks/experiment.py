@@ -114,6 +114,11 @@ def run_jobs(
         return [f.result() for f in futures]
 
 
+def done(jobs: Sequence[tuple[Arm, int]], runs_dir: Path) -> list[tuple[Arm, int]]:
+    """The jobs whose run has written its summary (to report an experiment that was stopped before its end)."""
+    return [(arm, seed) for arm, seed in jobs if (runs_dir / f"{arm.name}-seed{seed}" / SUMMARY).is_file()]
+
+
 def seed_major(arms: Sequence[Arm]) -> list[tuple[Arm, int]]:
     """(arm, seed) jobs ordered seed by seed, so every arm has its first seeds before any has its last."""
     seeds = sorted({s for arm in arms for s in arm.seeds})

@@ -103,6 +103,7 @@ from benchmarks.common import REPO_ROOT, machine_line, make_row, note_row
 from benchmarks.experiment import (
     Arm,
     by_arm,
+    done,
     fmt,
     mean_std,
     paired,
@@ -397,8 +398,9 @@ def harness_rows(decision: dict[str, Any]) -> list[dict]:
     return rows
 
 
-def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True) -> list[dict]:
-    """The experiment (``quick``: one run per arm, 2 steps, a temporary folder; a smoke test only)."""
+def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True, report_only: bool = False) -> list[dict]:
+    """The experiment (``quick``: one run per arm, 2 steps, a temporary folder; a smoke test only; ``report_only``:
+    the report of the runs already done, none started)."""
     from grpo_plus.demo import chains
 
     start = time.perf_counter()
@@ -409,14 +411,16 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True) -
             _, decision = report(results, {}, len(results))
             return harness_rows(decision)
     runs_dir = runs_dir if runs_dir is not None else RUNS_DIR
-    prepare_warm_start(chains.SPARSE)
-    tuning = run_jobs(seed_major(tuning_arms()), runs_dir, PARALLEL, reuse=reuse)
+    if not report_only:
+        prepare_warm_start(chains.SPARSE)
+    tuning_jobs = seed_major(tuning_arms())
+    tuning = run_jobs(done(tuning_jobs, runs_dir) if report_only else tuning_jobs, runs_dir, PARALLEL, reuse=reuse)
     rates = pick_rates(tuning)
     sparse, moderate, gameable = main_arms(rates)
     jobs = schedule(sparse, moderate, gameable)
     results = list(tuning)
-    for phase in phases(jobs):
-        if any(arm.name.startswith("moderate-") for arm, _ in phase):
+    for phase in phases(done(jobs, runs_dir) if report_only else jobs):
+        if not report_only and any(arm.name.startswith("moderate-") for arm, _ in phase):
             prepare_warm_start(chains.MODERATE)
         results += run_jobs(phase, runs_dir, PARALLEL, reuse=reuse)
     text, decision = report(results, rates, len(jobs))
@@ -439,9 +443,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs_dir", type=Path, default=None,
                         help="where the runs go (default: outputs/process_chains)")
     parser.add_argument("--fresh", action="store_true", help="re-run every run even if its summary exists")
+    parser.add_argument("--report_only", action="store_true", help="report the runs already done; start none")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
-    run(quick=args.quick, runs_dir=args.runs_dir, reuse=not args.fresh)
+    run(quick=args.quick, runs_dir=args.runs_dir, reuse=not args.fresh, report_only=args.report_only)
     return 0
 
 
