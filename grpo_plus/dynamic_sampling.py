@@ -16,7 +16,6 @@ TRL's own prompt order is untouched.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +23,6 @@ import torch
 
 from grpo_plus.sampling import rows_of, select_groups
 from grpo_plus.scoring import ScoredBatch
-
-logger = logging.getLogger(__name__)
 
 LEFT_PADDED = ("prompt_ids", "prompt_mask")
 RECOMPUTED = ("advantages", "num_items_in_batch")

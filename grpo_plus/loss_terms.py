@@ -63,6 +63,20 @@ def aggregate_token_loss(
     raise ValueError(f"unknown loss_type {loss_type!r}")
 
 
+def importance_weights(logps: torch.Tensor, old_logps: torch.Tensor, mask: torch.Tensor, level: str) -> torch.Tensor:
+    """TRL's importance ratio ρ = π/π_old, the factor of its ``use_bias_correction_kl``.
+
+    Args:
+        logps: (B, T) log π(y_t), with gradient. old_logps: (B, T) log π_old(y_t). mask: (B, T) 1 for real tokens.
+        level: ``"token"``: ρ_t = exp(log π(y_t) − log π_old(y_t)), (B, T); ``"sequence"``: exp of the masked mean of
+            those log-ratios over the completion (GSPO), (B, 1).
+    """
+    log_ratio = logps - old_logps
+    if level == "sequence":
+        log_ratio = ((log_ratio * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)).unsqueeze(-1)
+    return torch.exp(log_ratio)
+
+
 def gspo_token_logps(logps: torch.Tensor, old_logps: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Log-probs whose token-level ratio against ``old_logps`` is GSPO-token's ratio.
 

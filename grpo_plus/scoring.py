@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import torch
 from accelerate.utils import gather_object
 
-from grpo_plus.advantages import outcome_advantages, weighted_rewards
+from grpo_plus.advantages import outcome_advantages, segment_sums, weighted_rewards
 from grpo_plus.process import Scores, batch_process_advantages, combine_step_scores
 from grpo_plus.steps import split_completions, split_turns
 
@@ -158,3 +158,35 @@ def batch_advantages(
         metrics = {"kl_penalty": (beta * kl_sums).mean().item(), "reward_with_kl_penalty": torch.nanmean(rewards).item()}
     advantages = outcome_advantages(rewards, num_generations, scale)
     return advantages, metrics, advantages
+
+
+def gathered_penalties(scored: ScoredBatch, token_kl: torch.Tensor, rows: torch.Tensor) -> list:
+    """KL in the reward: the penalty sums of every completion of the global batch, from each process's own rows
+    (collective: call it on every process).
+
+    Args:
+        scored: the global batch (process mode when ``scored.step_ends`` is set).
+        token_kl: (n, T) per-token KL of this process's completions, 0 on padding.
+        rows: (n,) their global row indices.
+
+    Returns:
+        N entries: Σ_t kl_t (outcome mode) or the S_i per-step sums over the tokens of each step (process mode).
+    """
+    rows = rows.tolist()
+    if scored.step_ends is not None:
+        local = segment_sums(token_kl, [scored.step_ends[r] for r in rows])
+    else:
+        local = token_kl.sum(dim=1).tolist()
+    penalties = [None] * scored.rewards.size(0)
+    for row, value in gather_object(list(zip(rows, local))):
+        penalties[row] = value
+    return penalties
+
+
+def local_advantages(advantages: torch.Tensor, rows: torch.Tensor, width: int) -> torch.Tensor:
+    """This process's ``rows`` (n,) of the global advantages: (n,) from (N,); (n, width) from (N, T), zero-padded or
+    cut to the local batch's ``width`` completion tokens."""
+    local = advantages[rows.to(advantages.device)]
+    if local.ndim == 1:
+        return local
+    return torch.nn.functional.pad(local, (0, max(0, width - local.size(1))))[:, :width]

@@ -1,7 +1,7 @@
 """GRPOPlusTrainer: TRL's GRPOTrainer with selectable KL estimators, KL in the reward, and process rewards.
 
-The trainer is glue. It overrides TRL hooks and calls the pure functions in :mod:`grpo_plus.kl`,
-:mod:`grpo_plus.advantages`, :mod:`grpo_plus.steps`, :mod:`grpo_plus.process` and :mod:`grpo_plus.loss_terms`:
+The trainer is glue. It overrides TRL hooks and calls the functions in :mod:`grpo_plus.kl`,
+:mod:`grpo_plus.scoring` (advantages of a scored batch), :mod:`grpo_plus.loss_terms` and :mod:`grpo_plus.entropy`:
 
 - ``_generate`` / ``_calculate_rewards`` / the step rewards: fill this round's :class:`~grpo_plus.scoring.RoundScores`
   (tool masks, step split, step scores, the gathered reward matrix).
@@ -25,21 +25,25 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 import math
 
 import torch
-from accelerate.utils import gather_object
 from trl import GRPOConfig, GRPOTrainer
 from trl.models.utils import disable_gradient_checkpointing
 
-from grpo_plus.advantages import segment_sums
 from grpo_plus.config import GRPOPlusConfig
 from grpo_plus.dynamic_sampling import DynamicSampler
 from grpo_plus.entropy import keep_mask, kl_cov_token_loss, select_tokens
 from grpo_plus.kl import per_token_kl
 from grpo_plus.kl_control import KLController
-from grpo_plus.loss_terms import RATIO_GRADIENT, TOKEN_SUM_OVER_ITEMS, LossCall, aggregate_token_loss, gspo_token_logps
+from grpo_plus.loss_terms import (
+    RATIO_GRADIENT,
+    TOKEN_SUM_OVER_ITEMS,
+    LossCall,
+    aggregate_token_loss,
+    gspo_token_logps,
+    importance_weights,
+)
 from grpo_plus.process import SeparatorMonitor, StepReward
 from grpo_plus.qlora import disable_cpu_repacking
 from grpo_plus.reward_setup import (
@@ -52,9 +56,8 @@ from grpo_plus.reward_setup import (
 )
 from grpo_plus.resume import checkpoint_dir, load_generation_state, save_generation_state
 from grpo_plus.sampling import batch_reward_metrics, degenerate_flags
-from grpo_plus.scoring import RoundScores, ScoredBatch, batch_advantages
+from grpo_plus.scoring import RoundScores, ScoredBatch, batch_advantages, gathered_penalties, local_advantages
 
-logger = logging.getLogger(__name__)
 
 # TRL's use_bias_correction_kl multiplies the KL by the differentiable ratio ρ = π/π_old, which turns the gradient of
 # any estimator k into the gradient of E_π[k]: unbiased for k1 and k3. The straight-through estimators already
@@ -227,13 +230,7 @@ class GRPOPlusTrainer(GRPOTrainer):
                 sums = torch.stack([token_kl.sum(), self._loss_mask(batch).sum()]).double().detach()
                 sums = self.accelerator.reduce(sums, reduction="sum")
                 self._update_kl_controller(sums, mode, in_reward=True, local_rows=token_kl.size(0))
-            if scored.step_ends is not None:
-                local = segment_sums(token_kl, [scored.step_ends[r] for r in rows.tolist()])
-            else:
-                local = token_kl.sum(dim=1).tolist()
-            penalties = [None] * scored.rewards.size(0)
-            for row, value in gather_object(list(zip(rows.tolist(), local))):
-                penalties[row] = value
+            penalties = gathered_penalties(scored, token_kl, rows)
         advantages, metrics, shown = batch_advantages(
             scored, penalties, beta, self.reward_weights, self._levels, num_generations, self.scale_rewards,
             self.process_credit,
@@ -243,12 +240,8 @@ class GRPOPlusTrainer(GRPOTrainer):
         if "steps/per_completion" in metrics and mode == "train" and self.accelerator.is_main_process:
             self.separator_monitor.update(metrics["steps/per_completion"], metrics["steps/no_separator_frac"])
         self._replace_logged_advantages(shown)
-        local = advantages[rows.to(advantages.device)]
-        if local.ndim == 1:
-            return local
-        width = batch["completion_ids"].size(1)
-        local = torch.nn.functional.pad(local, (0, max(0, width - local.size(1))))[:, :width].to(batch["completion_ids"].device)
-        return local * batch["tool_mask"] if "tool_mask" in batch else local
+        local = local_advantages(advantages, rows, batch["completion_ids"].size(1)).to(batch["completion_ids"].device)
+        return local * batch["tool_mask"] if local.ndim == 2 and "tool_mask" in batch else local
 
     def _replace_logged_advantages(self, advantages: torch.Tensor) -> None:
         """TRL logged its own per-completion advantages for the completions table; show ours instead."""
@@ -348,7 +341,7 @@ class GRPOPlusTrainer(GRPOTrainer):
         logps, ref_logps = call.logps, inputs["ref_per_token_logps"]
         kl = per_token_kl(logps, ref_logps, self.kl_estimator)
         if self.args.use_bias_correction_kl and self.kl_estimator not in STRAIGHT_THROUGH:
-            kl = kl * self._importance_weights(logps, inputs, mask)
+            kl = kl * importance_weights(logps, self._old_logps(logps, inputs), mask, self.importance_sampling_level)
         if not self.kl_in_reward:
             loss = loss + self.beta * self._aggregate(kl, mask, inputs, mode)
         self._log_kl(kl, logps, ref_logps, mask, mode)
@@ -395,13 +388,6 @@ class GRPOPlusTrainer(GRPOTrainer):
         self._metrics[mode]["beta"].append(self.kl_controller.beta)  # the β of the batch / step just measured
         self.beta = self.kl_controller.update((sums[0] / sums[1].clamp(min=1.0)).item(), n)
 
-    def _importance_weights(self, logps: torch.Tensor, inputs, mask: torch.Tensor) -> torch.Tensor:
-        """TRL's importance ratio π/π_old (token or sequence level) used by ``use_bias_correction_kl``."""
-        log_ratio = logps - self._old_logps(logps, inputs)
-        if self.importance_sampling_level == "sequence":
-            log_ratio = ((log_ratio * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)).unsqueeze(-1)
-        return torch.exp(log_ratio)
-
     def _num_items_normalizer(self, inputs, mode: str):
         if self.loss_type not in TOKEN_SUM_OVER_ITEMS:
             return None
@@ -431,4 +417,4 @@ class GRPOPlusTrainer(GRPOTrainer):
         load_generation_state(self, checkpoint)
 
 
-__all__ = ["GRPOPlusTrainer", "STRAIGHT_THROUGH", "aggregate_token_loss"]
+__all__ = ["GRPOPlusTrainer", "STRAIGHT_THROUGH", "plus_config"]
