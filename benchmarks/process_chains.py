@@ -61,6 +61,10 @@ Decision rules (sparse regime, fixed in advance).
    seeds. The goal of issue 21: gain ≥ 0.10, ahead of outcome-ds and of partial, steps per completion within 10 %.
 4. Ahead of outcome-ds / partial: the paired AUC gain (seeds 0-2) is ≥ 2 paired standard errors (std / sqrt(n)).
 5. Moderate regime: the gain shrinks if the recommended arm's mean paired AUC gain there is below the sparse one.
+6. The ``process_credit`` default (added after sparse seeds 0-2 were read, before any gameable result was): the
+   recommended credit of rule 2 becomes the default, unless it farms or collapses in the gameable follow-up while
+   the other form does not; then the other form stays the default and the docs recommend the winner of rule 2 for
+   exact rule-based step rewards only.
 
 Gameable follow-up (PURE's collapse at toy scale). ``chain_steps`` with ``flip_rate 0.2`` (a fifth of the grades
 flipped, fixed per completion) and ``reward_restatements true`` (a line restating a known value scores 1, a false
