@@ -8,7 +8,7 @@
 With reward_mode="process" the trainer splits each completion at step_separator ("\\n\\n"), and the step rewards
 score each step: `arithmetic_steps` checks the equations a step states (rule-based, no model), `prm` asks a process
 reward model checkpoint (--prm_model: a hub id or a local folder; --prm_step_tag: its step tag if not the default).
-A token's advantage is the minimum (process_credit "min", the default) or the sum ("sum", DeepSeekMath §4.1.3) of the
+A token's advantage is the sum (process_credit "sum", the default; DeepSeekMath §4.1.3) or the minimum ("min") of the
 normalised rewards of the steps ending at or after it; `accuracy`, an outcome reward, adds its own outcome advantage
 to every token. The logs gain steps/* and advantages/* curves.
 """

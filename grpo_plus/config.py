@@ -74,15 +74,16 @@ class GRPOPlusConfig(GRPOConfig):
         },
     )
     process_credit: str = field(
-        default="min",
+        default="sum",
         metadata={
             "help": "Process mode: how step rewards become token advantages. 'sum': token t gets the sum of the "
             "normalised rewards of the steps ending at or after it (DeepSeekMath §4.1.3, arXiv 2402.03300); 'min': "
             "their minimum (min-form credit assignment, Cheng et al. 2025, arXiv 2504.15275, which reports that the "
             "sum form lets a policy farm cheap high-reward steps and collapse). Outcome rewards listed beside step "
-            "rewards add their outcome advantage to every token in both forms. Default 'min': in this project's "
-            "pre-registered experiment (README, 'Does process supervision help?') the two forms tied and the "
-            "protocol's tie-break chose 'min' (smaller advantage scale; PURE's evidence).",
+            "rewards add their outcome advantage to every token in both forms. Default 'sum': in this project's "
+            "pre-registered long-chain experiment (docs/process_rewards.md) sum led min by 0.058 sampled AUC "
+            "(2 SE 0.031) and outcome by 0.135; with a gameable step reward and no outcome reward it was min, not "
+            "sum, that collapsed (the policy stopped writing separators). Keep an outcome reward beside the steps.",
             "choices": list(CREDIT_CHOICES),
         },
     )

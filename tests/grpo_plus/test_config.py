@@ -111,6 +111,6 @@ def test_configuration_page_documents_every_field_with_its_real_default():
         assert choices == ", ".join(f"`{c}`" for c in f.metadata.get("choices", [])), f.name
         assert meaning == f.metadata["help"], f.name
     assert rows["clip_cov_bounds"][1] == "`[1.0, 5.0]`"  # a default_factory default (verl's clip_cov_lb/ub)
-    assert rows["process_credit"][1] == "`'min'`"
+    assert rows["process_credit"][1] == "`'sum'`"
     stale = "docs/configuration.md's table is stale: paste `python -m grpo_plus.config`"
     assert config_reference_markdown() in page, stale

@@ -76,7 +76,7 @@ def test_plain_grpo_config_gets_grpo_plus_config_defaults(tiny_model_dir, tiny_d
     for name in ("output_dir", "per_device_train_batch_size", "num_generations", "max_completion_length", "beta"):
         assert getattr(trainer.args, name) == getattr(plain, name), name
     attributes = ("kl_estimator", "kl_in_reward", "reward_mode", "step_separator", "process_credit", "entropy_control")
-    assert [getattr(trainer, a) for a in attributes] == ["k3", False, "outcome", "\n\n", "min", None]
+    assert [getattr(trainer, a) for a in attributes] == ["k3", False, "outcome", "\n\n", "sum", None]
     assert trainer.kl_controller is None and trainer.dynamic_sampler is None
     assert trainer.args.clip_cov_bounds is not plus.clip_cov_bounds  # a fresh list, not one shared between configs
 
