@@ -204,8 +204,9 @@ class SeparatorMonitor:
         message = (
             f"process mode: the policy may be {what}: {steps_per_completion:.2f} steps per "
             f"completion (first {self.baseline_steps} logged steps: {base_steps:.2f}), {single_step_frac:.0%} "
-            f"single-step completions (first steps: {base_frac:.0%}). With sum-form credit this is how step rewards "
-            "get gamed (arXiv 2504.15275); consider process_credit='min' and an outcome reward beside the step rewards"
+            f"single-step completions (first steps: {base_frac:.0%}). This is how a noisy or gameable step reward gets "
+            "gamed (sum form: arXiv 2504.15275; min form: docs/process_rewards.md); keep an outcome reward beside the "
+            "step rewards and consider the other process_credit"
         )
         logger.warning(message)
         return message
