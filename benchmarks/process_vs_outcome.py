@@ -67,19 +67,17 @@ import argparse
 import json
 import logging
 import math
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import REPO_ROOT, machine_line, make_row, note_row
+from benchmarks.experiment import Arm, run_command, run_one  # noqa: F401  (run_command: this module's API too)
 
 logger = logging.getLogger(__name__)
 
@@ -97,70 +95,15 @@ NO_FALL = 0.05  # "no fall in steps per completion": the mean at the end >= the 
 SUMMARY = "demo_summary.json"
 
 
-@dataclass(frozen=True)
-class Arm:
-    name: str
-    config: Path
-    flags: tuple[str, ...] = ()
-
-
 ARMS = (
-    Arm("outcome", CONFIGS / "demo_steps_outcome.yaml"),
-    Arm("process-sum", CONFIGS / "demo_steps_process.yaml", ("--process_credit", "sum")),
-    Arm("process-min", CONFIGS / "demo_steps_process.yaml", ("--process_credit", "min")),
+    Arm("outcome", str(CONFIGS / "demo_steps_outcome.yaml")),
+    Arm("process-sum", str(CONFIGS / "demo_steps_process.yaml"), ("--process_credit", "sum")),
+    Arm("process-min", str(CONFIGS / "demo_steps_process.yaml"), ("--process_credit", "min")),
 )
 QUICK_FLAGS = ("--max_steps", "4", "--per_device_train_batch_size", "16")
 
 
 # ---------------------------------------------------------------------------------------------------- running
-def run_command(arm: Arm, seed: int, output_dir: Path, extra: Sequence[str] = ()) -> list[str]:
-    """The ``grpo-plus train`` command of one run (what a user types, through ``python -m grpo_plus.cli``)."""
-    return [
-        sys.executable, "-m", "grpo_plus.cli", "train", "--config", str(arm.config), "--seed", str(seed),
-        *arm.flags, "--output_dir", str(output_dir), "--disable_tqdm", "true", *extra,
-    ]
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-        env.setdefault(name, "1")
-    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    return env
-
-
-def run_one(arm: Arm, seed: int, runs_dir: Path, extra: Sequence[str] = (), reuse: bool = True) -> dict[str, Any]:
-    """Train one arm with one seed (or reuse its summary) and return the summary with the arm, seed and log history."""
-    output_dir = runs_dir / f"{arm.name}-seed{seed}"
-    summary_path = output_dir / SUMMARY
-    if not (reuse and summary_path.is_file()):
-        output_dir.mkdir(parents=True, exist_ok=True)
-        command = run_command(arm, seed, output_dir, extra)
-        logger.info("running %s", " ".join(command[1:]))
-        load_before = os.getloadavg()[0]
-        with open(output_dir / "train.log", "w") as log:
-            proc = subprocess.run(command, cwd=REPO_ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT)
-        if proc.returncode != 0 or not summary_path.is_file():
-            tail = (output_dir / "train.log").read_text()[-3000:]
-            raise RuntimeError(f"{arm.name} seed {seed} failed (exit {proc.returncode}):\n{tail}")
-        load = {"load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
-        (output_dir / "load.json").write_text(json.dumps(load) + "\n")
-    summary = json.loads(summary_path.read_text())
-    load_path = output_dir / "load.json"
-    if load_path.is_file():
-        summary.update(json.loads(load_path.read_text()))
-    state = output_dir / "trainer_state.json"
-    history = json.loads(state.read_text())["log_history"] if state.is_file() else []
-    keep = ("rewards/accuracy/mean", "steps/per_completion")
-    summary["train_curve"] = [
-        {"step": e["step"], **{k: round(e[k], 4) for k in keep if k in e}}
-        for e in history
-        if "rewards/accuracy/mean" in e
-    ]
-    return {"arm": arm.name, "seed": seed, **summary}
-
-
 def prepare_warm_start() -> str:
     """Build the multi-step warm start once, before runs start in parallel (they then all load the cached copy)."""
     from grpo_plus.demo.multistep_run import TASK
