@@ -177,9 +177,12 @@ def plot_curves(grouped: dict[str, list[dict]], panels: Sequence[tuple[str, str,
             if not steps:
                 continue
             stats = [mean_std([s[step] for s in series]) for step in steps]
-            (line,) = ax.plot(steps, [m for m, _ in stats], marker="o", markersize=3, label=f"{arm} (n={len(rows)})")
+            marker = "o" if len(steps) <= 20 else None
+            (line,) = ax.plot(steps, [m for m, _ in stats], marker=marker, markersize=3, label=f"{arm} (n={len(rows)})")
             ax.fill_between(steps, [m - s for m, s in stats], [m + s for m, s in stats],
                             color=line.get_color(), alpha=0.15, linewidth=0)
+        if "steps" in key:
+            ax.set_ylim(0, math.ceil(ax.get_ylim()[1]) + 1)  # from 0: a fall in steps would show at its true size
         ax.set_title(label, fontsize=10)
         ax.set_xlabel("optimizer step")
         ax.grid(alpha=0.3)
