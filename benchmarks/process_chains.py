@@ -46,6 +46,10 @@ sparse seeds 0-2 of all arms; the gameable follow-up (seeds 0-1); moderate seed 
 With fewer than 5 seeds of an arm, rule 3's "at >= 4 of 5 seeds" becomes "at every seed run", rule 2 uses the seeds
 both arms have, and the report says which rule ran at less than its planned power.
 
+Deviation (after the results of sparse seeds 0-2, moderate seeds 0-1 and the gameable follow-up were read): with the
+session's last half hour, sparse seeds 3-4 of outcome, process-sum and process-min (the issue's minimum of 5 seeds for
+the main comparison) were run before moderate seed 2, against the amended order. Nothing else changed.
+
 Evaluation (``grpo_plus.demo.chains_run``). The 256 held-out chains at steps 0, 25, 50, 75, 100: greedy, and 8
 samples per chain at temperature 1 from a fixed evaluation seed (the training RNG state restored after), graded by
 ``accuracy``. Primary metric: ``eval_sampled_auc``, the mean held-out sampled accuracy over the evaluations after
