@@ -81,8 +81,8 @@ class GRPOPlusConfig(GRPOConfig):
             "their minimum (min-form credit assignment, Cheng et al. 2025, arXiv 2504.15275, which reports that the "
             "sum form lets a policy farm cheap high-reward steps and collapse). Outcome rewards listed beside step "
             "rewards add their outcome advantage to every token in both forms. Default 'sum': in this project's "
-            "pre-registered long-chain experiment (docs/process_rewards.md) sum led min by 0.058 sampled AUC "
-            "(2 SE 0.031) and outcome by 0.135; with a gameable step reward and no outcome reward it was min, not "
+            "pre-registered long-chain experiment (docs/process_rewards.md) sum led min by 0.047 sampled AUC "
+            "(2 SE 0.022) and outcome by 0.171; with a gameable step reward and no outcome reward it was min, not "
             "sum, that collapsed (the policy stopped writing separators). Keep an outcome reward beside the steps.",
             "choices": list(CREDIT_CHOICES),
         },
