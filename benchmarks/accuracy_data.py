@@ -333,10 +333,17 @@ def traps(record: dict) -> list[str]:
     return found
 
 
-def build(raw: Path) -> list[dict]:
-    """All labelled records from the source folders under ``raw`` that exist (missing ones are logged)."""
+def build(raw: Path, sources=None, audits=None, find_traps=None) -> list[dict]:
+    """All labelled records from the source folders under ``raw`` that exist (missing ones are logged).
+
+    ``sources`` / ``audits`` / ``find_traps`` default to this module's GSM8K-style :data:`SOURCES`, :data:`AUDITS` and
+    :func:`traps`; another labelled set (:mod:`benchmarks.accuracy_math_data`) passes its own.
+    """
+    sources = SOURCES if sources is None else sources
+    audits = AUDITS if audits is None else audits
+    find_traps = traps if find_traps is None else find_traps
     records, seen = [], set()
-    for name, reader in SOURCES.items():
+    for name, reader in sources.items():
         folder = raw / name
         if not folder.is_dir():
             logger.warning("source folder %s is missing: skipped", folder)
@@ -346,24 +353,27 @@ def build(raw: Path) -> list[dict]:
             if key in seen:
                 continue
             seen.add(key)
-            audited = AUDITS.get(record["id"])
+            audited = audits.get(record["id"])
             record["label_audited"] = record["label"] if audited is None else audited[0]
             record["audit_reason"] = None if audited is None else audited[1]
-            record["traps"] = traps(record)
+            record["traps"] = find_traps(record)
             records.append(record)
-    unknown = set(AUDITS) - {r["id"] for r in records}
+    unknown = set(audits) - {r["id"] for r in records}
     if unknown:
         logger.warning("%d audited ids are not in the data (sources missing?): %s", len(unknown), sorted(unknown)[:5])
     return records
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="folder holding one sub-folder per source")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="labelled JSONL file to write")
+def main(argv: list[str] | None = None, *, description: str | None = None, default_raw: Path = DEFAULT_RAW,
+         default_out: Path = DEFAULT_OUT, styles=STYLES, build_records=None) -> int:
+    """Build the labelled JSONL file (``--raw`` folder in, ``--out`` file out) and log the counts per style; another
+    labelled set passes its own defaults, styles and ``build_records(raw)``."""
+    parser = argparse.ArgumentParser(description=description or __doc__.splitlines()[0])
+    parser.add_argument("--raw", type=Path, default=default_raw, help="folder holding one sub-folder per source")
+    parser.add_argument("--out", type=Path, default=default_out, help="labelled JSONL file to write")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    records = build(args.raw)
+    records = (build_records or build)(args.raw)
     if not records:
         logger.error("no source found under %s (see the module docstring for the expected folders)", args.raw)
         return 1
@@ -372,8 +382,9 @@ def main(argv: list[str] | None = None) -> int:
         for record in records:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
     counts = Counter((r["style"], r["label_audited"]) for r in records)
-    for style in STYLES:
-        logger.info("%-10s right %5d  wrong %5d", style, counts[(style, True)], counts[(style, False)])
+    width = max(len(style) for style in styles)
+    for style in styles:
+        logger.info("%-*s right %5d  wrong %5d", width, style, counts[(style, True)], counts[(style, False)])
     logger.info("wrote %d records to %s", len(records), args.out)
     return 0
 

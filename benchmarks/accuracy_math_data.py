@@ -50,19 +50,17 @@ a completion labelled wrong: ``gold_elsewhere`` when the gold, spaces removed, i
 
 from __future__ import annotations
 
-import argparse
 import json
-import logging
 import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from benchmarks import accuracy_data
 from benchmarks.accuracy_data import _record
 from benchmarks.accuracy_math_audits import AUDITS
 
-logger = logging.getLogger(__name__)
 
 DEFAULT_RAW = Path("/work/labelled_data/raw_math")
 DEFAULT_OUT = Path("/work/labelled_data/accuracy_math_labels.jsonl")
@@ -148,48 +146,14 @@ def traps(record: dict) -> list[str]:
 
 
 def build(raw: Path) -> list[dict]:
-    """All labelled records from the source folders under ``raw`` that exist (missing ones are logged)."""
-    records, seen = [], set()
-    for name, reader in SOURCES.items():
-        folder = raw / name
-        if not folder.is_dir():
-            logger.warning("source folder %s is missing: skipped", folder)
-            continue
-        for record in reader(folder):
-            key = (record["solution"], record["completion"])
-            if key in seen:
-                continue
-            seen.add(key)
-            audited = AUDITS.get(record["id"])
-            record["label_audited"] = record["label"] if audited is None else audited[0]
-            record["audit_reason"] = None if audited is None else audited[1]
-            record["traps"] = traps(record)
-            records.append(record)
-    unknown = set(AUDITS) - {r["id"] for r in records}
-    if unknown:
-        logger.warning("%d audited ids are not in the data (sources missing?): %s", len(unknown), sorted(unknown)[:5])
-    return records
+    """All labelled records from the source folders under ``raw`` that exist (the GSM8K builder's loop, with this
+    set's sources, audits and traps)."""
+    return accuracy_data.build(raw, sources=SOURCES, audits=AUDITS, find_traps=traps)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="folder holding one sub-folder per source")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="labelled JSONL file to write")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    records = build(args.raw)
-    if not records:
-        logger.error("no source found under %s (see the module docstring for the expected folders)", args.raw)
-        return 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    counts = Counter((r["style"], r["label_audited"]) for r in records)
-    for style in STYLES:
-        logger.info("%-15s right %5d  wrong %5d", style, counts[(style, True)], counts[(style, False)])
-    logger.info("wrote %d records to %s", len(records), args.out)
-    return 0
+    return accuracy_data.main(argv, description=__doc__.splitlines()[0], default_raw=DEFAULT_RAW,
+                              default_out=DEFAULT_OUT, styles=STYLES, build_records=build)
 
 
 if __name__ == "__main__":
