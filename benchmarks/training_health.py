@@ -1,6 +1,6 @@
 """What each training-health and KL knob does to learning on sparse long chains (pre-registered experiment).
 
-    python -m benchmarks.run --only training_health        # the experiment (about 2-3 hours on 2 idle cores)
+    python -m benchmarks.run --only training_health        # the experiment (about 75 min on 2 idle cores)
     python -m benchmarks.training_health [--runs_dir D]     # the same, standalone (runs kept in D, reused)
     python -m benchmarks.training_health --quick            # smoke run: 1 seed, 2 steps, tiny batch, temporary folder
 
@@ -54,8 +54,8 @@ baseline plus the flags listed, nothing else:
   ``target_kl`` default. Horizon 640: K_beta = n / horizon = 64 / 640 = 0.1 per update, the value Ziegler et al.
   write; the usual 10000 would move beta by at most x(1 + 0.2 * 0.0064) per step, x1.14 over 100 steps: the same
   run as k3_loss.
-- ``process``: configs/demo_chains_process.yaml as shipped (chain_steps beside accuracy + format, process_credit min):
-  the recommended process arm, cheap here (a rule-based step reward), for scale.
+- ``process``: configs/demo_chains_process.yaml as shipped (chain_steps beside accuracy + format): the recommended
+  process arm, cheap here (a rule-based step reward), for scale. (Amendment 1 below: its credit is sum.)
 Every arm's ``cli`` is parsed into a valid GRPOPlusConfig by the tests (grpo_plus.cli's parser).
 
 Seeds and budget. Seeds 0, 1, 2 for every arm (33 runs), seed-major order (every arm has seed 0 before any has
@@ -96,6 +96,11 @@ at seed s, paired standard error = std(d) / sqrt(n).
    entropy_bonus helps against baseline. No other outcome changes a default.
 5. Reported whatever the verdicts: each arm's entropy start -> end and KL to the start at the end next to baseline's
    (what the knob does to exploration and drift), and CPU seconds per step (what it costs).
+
+AMENDMENT 1 (2026-12-04, committed before any run of this experiment). When this protocol was written the process
+config used process_credit min; issue 21's process_chains result (its rule 6) made sum the default and the config's
+credit before any run here. The ``process`` arm stays "the config as shipped", so it runs with sum. Time: the 33 runs
+take about 75 minutes with 2 at a time (measured runs of the same task in process_chains), not 2-3 hours.
 """
 
 from __future__ import annotations
