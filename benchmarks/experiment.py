@@ -9,6 +9,7 @@ differences at the same seed, and the standard error of a difference of two mean
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import math
@@ -119,6 +120,36 @@ def done(jobs: Sequence[tuple[Arm, int]], runs_dir: Path) -> list[tuple[Arm, int
     return [(arm, seed) for arm, seed in jobs if (runs_dir / f"{arm.name}-seed{seed}" / SUMMARY).is_file()]
 
 
+def recorded(results_json: Path, arms: Sequence[Arm]) -> dict[tuple[str, int], dict[str, Any]]:
+    """The runs a results JSON (``{"arms": {name: {"cli": [...], "seeds": {seed: figures}}}}``) holds for ``arms``,
+    keyed by (arm, seed): the record of runs whose folders are gone. An arm whose recorded ``cli`` differs from its
+    ``cli`` now is a different arm: none of its runs is taken."""
+    if not results_json.is_file():
+        return {}
+    record = json.loads(results_json.read_text()).get("arms", {})
+    out = {}
+    for arm in arms:
+        kept = record.get(arm.name)
+        if kept and kept.get("cli") == arm.cli:
+            for seed, figures in kept.get("seeds", {}).items():
+                out[(arm.name, int(seed))] = {"arm": arm.name, "seed": int(seed), **figures, "recorded": True}
+    return out
+
+
+def run_or_recall(
+    jobs: Sequence[tuple[Arm, int]], runs_dir: Path, record: dict[tuple[str, int], dict[str, Any]], parallel: int = 2,
+    report_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Each job's summary: from its folder if it has one, else from ``record`` (:func:`recorded`), else by running it
+    (:func:`run_jobs`; with ``report_only`` it is left out), in the order of ``jobs``."""
+    on_disk = set(done(jobs, runs_dir))
+    to_run = [job for job in jobs if job not in on_disk and (job[0].name, job[1]) not in record]
+    ran = run_jobs([j for j in jobs if j in on_disk] + ([] if report_only else to_run), runs_dir, parallel)
+    by_job = {(r["arm"], r["seed"]): r for r in ran}
+    return [by_job.get((arm.name, seed)) or record[(arm.name, seed)] for arm, seed in jobs
+            if (arm.name, seed) in by_job or (arm.name, seed) in record]
+
+
 def seed_major(arms: Sequence[Arm]) -> list[tuple[Arm, int]]:
     """(arm, seed) jobs ordered seed by seed, so every arm has its first seeds before any has its last."""
     seeds = sorted({s for arm in arms for s in arm.seeds})
@@ -162,27 +193,42 @@ def per_seed(rows: Sequence[dict], key: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- figure
-def plot_curves(grouped: dict[str, list[dict]], panels: Sequence[tuple[str, str, str]], path: Path, title: str = ""):
-    """One panel per (curve source, key, label): the mean over seeds per arm with a ± std band."""
+def curve(rows: Sequence[dict], source: str, key: str) -> tuple[list[float], list[float], list[float]]:
+    """Steps, mean and std over seeds of ``key`` in each run's ``source`` curve (the steps every run has)."""
+    series = [{p["step"]: p[key] for p in r[source] if key in p} for r in rows]
+    steps = sorted(set.intersection(*(set(s) for s in series))) if series else []
+    stats = [mean_std([s[step] for s in series]) for step in steps]
+    return steps, [m for m, _ in stats], [s for _, s in stats]
+
+
+def smooth(values: Sequence[float], window: int) -> list[float]:
+    """Trailing moving average over ``window`` points (fewer at the start)."""
+    return [statistics.fmean(values[max(0, i - window + 1) : i + 1]) for i in range(len(values))]
+
+
+def plot_curves(grouped: dict[str, list[dict]], panels: Sequence[tuple], path: Path, title: str = ""):
+    """One panel per (curve source, key, label[, moving-average window]): per arm the mean over seeds with a ± std
+    band. Panels of a ``steps`` key start at 0, so that a fall in steps shows at its true size."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(5 * len(panels), 4.4))
     FigureCanvasAgg(fig)
-    for i, (source, key, label) in enumerate(panels):
+    for i, (source, key, label, *rest) in enumerate(panels):
+        window = rest[0] if rest else 1
         ax = fig.add_subplot(1, len(panels), i + 1)
         for arm, rows in grouped.items():
-            series = [{p["step"]: p[key] for p in r[source] if key in p} for r in rows]
-            steps = sorted(set.intersection(*(set(s) for s in series))) if series else []
+            steps, means, stds = curve(rows, source, key)
             if not steps:
                 continue
-            stats = [mean_std([s[step] for s in series]) for step in steps]
+            if window > 1:
+                means, stds = smooth(means, window), smooth(stds, window)
             marker = "o" if len(steps) <= 20 else None
-            (line,) = ax.plot(steps, [m for m, _ in stats], marker=marker, markersize=3, label=f"{arm} (n={len(rows)})")
-            ax.fill_between(steps, [m - s for m, s in stats], [m + s for m, s in stats],
+            (line,) = ax.plot(steps, means, marker=marker, markersize=3, label=f"{arm} (n={len(rows)})")
+            ax.fill_between(steps, [m - s for m, s in zip(means, stds)], [m + s for m, s in zip(means, stds)],
                             color=line.get_color(), alpha=0.15, linewidth=0)
         if "steps" in key:
-            ax.set_ylim(0, math.ceil(ax.get_ylim()[1]) + 1)  # from 0: a fall in steps would show at its true size
+            ax.set_ylim(0, math.ceil(ax.get_ylim()[1]) + 1)
         ax.set_title(label, fontsize=10)
         ax.set_xlabel("optimizer step")
         ax.grid(alpha=0.3)
@@ -193,3 +239,18 @@ def plot_curves(grouped: dict[str, list[dict]], panels: Sequence[tuple[str, str,
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     return path
+
+
+# ---------------------------------------------------------------------------------------------------- command line
+def experiment_parser(doc: str, name: str, quick_help: str) -> argparse.ArgumentParser:
+    """The options every experiment takes: ``--quick`` (a smoke run), ``--runs_dir``, ``--fresh``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--runs_dir", type=Path, default=None, help=f"where the runs go (default: outputs/{name})")
+    parser.add_argument("--fresh", action="store_true",
+                        help="re-run every run even if its summary exists (in its folder or the results JSON's record)")
+    return parser
+
+
+def start_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)

@@ -63,7 +63,6 @@ hyperparameters (those are the one-step demo's: learning rate 1e-4, 64 completio
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -77,6 +76,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import REPO_ROOT, machine_line, make_row, note_row
+from benchmarks import experiment
 from benchmarks.experiment import Arm, run_command, run_one  # noqa: F401  (run_command: this module's API too)
 
 logger = logging.getLogger(__name__)
@@ -267,67 +267,17 @@ def decision_text(decision: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- figure
-def _curve(rows: Sequence[dict], source: str, key: str) -> tuple[list[float], list[float], list[float]]:
-    """Steps, mean and std over seeds of ``key`` in each run's ``source`` curve (steps common to every run)."""
-    series = [{p["step"]: p[key] for p in r[source] if key in p} for r in rows]
-    steps = sorted(set.intersection(*(set(s) for s in series))) if series else []
-    means, stds = [], []
-    for step in steps:
-        mean, std = mean_std([s[step] for s in series])
-        means.append(mean)
-        stds.append(std)
-    return steps, means, stds
-
-
-def _smooth(values: Sequence[float], window: int) -> list[float]:
-    out = []
-    for i in range(len(values)):
-        chunk = values[max(0, i - window + 1) : i + 1]
-        out.append(sum(chunk) / len(chunk))
-    return out
+PANELS = (
+    ("eval_curve", "accuracy", "held-out accuracy (greedy)"),
+    ("eval_curve", "steps_per_completion", "held-out steps per completion (from 0: a fall would show)"),
+    ("train_curve", "rewards/accuracy/mean", "training accuracy reward (sampled, 10-step mean)", 10),
+)
 
 
 def plot_curves(results: Sequence[dict], path: Path, title: str = "") -> Path:
     """Mean learning curves per arm with a ± std band over seeds: held-out accuracy (greedy), held-out steps per
     completion, and the sampled training accuracy reward (moving average over 10 steps)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    grouped = by_arm(results)
-    fig = Figure(figsize=(15, 4.4))
-    FigureCanvasAgg(fig)
-    panels = (
-        ("eval_curve", "accuracy", "held-out accuracy (greedy)", 1),
-        ("eval_curve", "steps_per_completion", "held-out steps per completion (from 0: a fall would show)", 1),
-        ("train_curve", "rewards/accuracy/mean", "training accuracy reward (sampled, 10-step mean)", 10),
-    )
-    for i, (source, key, label, window) in enumerate(panels):
-        ax = fig.add_subplot(1, len(panels), i + 1)
-        top = 0.0
-        for arm, rows in grouped.items():
-            steps, means, stds = _curve(rows, source, key)
-            if not steps:
-                continue
-            top = max(top, *(m + s for m, s in zip(means, stds)))
-            if window > 1:
-                means, stds = _smooth(means, window), _smooth(stds, window)
-            (line,) = ax.plot(steps, means, label=f"{arm} (n={len(rows)})")
-            ax.fill_between(
-                steps, [m - s for m, s in zip(means, stds)], [m + s for m, s in zip(means, stds)],
-                color=line.get_color(), alpha=0.18, linewidth=0,
-            )
-        if key == "steps_per_completion":
-            ax.set_ylim(0, math.ceil(top) + 1)
-        ax.set_title(label, fontsize=10)
-        ax.set_xlabel("optimizer step")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    return path
+    return experiment.plot_curves(by_arm(results), PANELS, path, title)
 
 
 # ---------------------------------------------------------------------------------------------------- harness
@@ -398,14 +348,9 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="one seed, 4 steps: a smoke run, not the experiment")
-    parser.add_argument(
-        "--runs_dir", type=Path, default=None, help="where the runs go (default: outputs/process_vs_outcome)"
-    )
-    parser.add_argument("--fresh", action="store_true", help="re-run every run even if its summary exists")
+    parser = experiment.experiment_parser(__doc__, "process_vs_outcome", "one seed, 4 steps: a smoke run, not the experiment")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    experiment.start_logging()
     run(quick=args.quick, runs_dir=args.runs_dir, reuse=not args.fresh)
     return 0
 

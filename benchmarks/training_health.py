@@ -105,7 +105,6 @@ take about 75 minutes with 2 at a time (measured runs of the same task in proces
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -119,7 +118,19 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import REPO_ROOT, machine_line, make_row, note_row
-from benchmarks.experiment import Arm, by_arm, fmt, mean_std, paired, per_seed, plot_curves, run_jobs, seed_major
+from benchmarks.experiment import (
+    Arm,
+    by_arm,
+    experiment_parser,
+    fmt,
+    mean_std,
+    paired,
+    per_seed,
+    plot_curves,
+    run_jobs,
+    seed_major,
+    start_logging,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -446,14 +457,10 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 seed, 2 steps per arm: a smoke run, not the experiment")
-    parser.add_argument("--runs_dir", type=Path, default=None,
-                        help="where the runs go (default: outputs/training_health)")
-    parser.add_argument("--fresh", action="store_true", help="re-run every run even if its summary exists")
+    parser = experiment_parser(__doc__, "training_health", "1 seed, 2 steps per arm: a smoke run, not the experiment")
     parser.add_argument("--arms", nargs="+", choices=list(ARMS), default=None, help="run only these arms")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    start_logging()
     run(quick=args.quick, runs_dir=args.runs_dir, reuse=not args.fresh, names=args.arms)
     return 0
 

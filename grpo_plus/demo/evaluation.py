@@ -335,6 +335,21 @@ class HeldOutEvalCallback(TrainerCallback):
         self.seconds = 0.0
         self.cpu_seconds = 0.0
 
+    @classmethod
+    def for_chains(cls, chains, args, every: int, num_samples: int = 0, sample_seed: int = 0) -> HeldOutEvalCallback:
+        """The callback on held-out chains (``prompt``, ``solution`` and, when sampling, ``reference`` of each) with
+        the run's ``max_completion_length`` and ``step_separator``."""
+        return cls(
+            [c.prompt for c in chains],
+            [c.solution for c in chains],
+            max_new_tokens=args.max_completion_length,
+            separator=args.step_separator,
+            every=every,
+            num_samples=num_samples,
+            sample_seed=sample_seed,
+            references=[c.reference for c in chains] if num_samples else None,
+        )
+
     def run(self, model, tokenizer, step: int) -> dict[str, float]:
         start, cpu_start = time.perf_counter(), time.process_time()
         result = evaluate(model, tokenizer, self.prompts, self.solutions, self.max_new_tokens, self.separator)

@@ -30,14 +30,7 @@ def held_out_evaluation(warm_start: multistep.MultiStepWarmStart, args):
     """The evaluation callback: the fixed held-out chains, greedy, every :data:`EVAL_EVERY` steps."""
     from grpo_plus.demo.evaluation import HeldOutEvalCallback
 
-    chains = multistep.eval_chains(warm_start)
-    return HeldOutEvalCallback(
-        [c.prompt for c in chains],
-        [c.solution for c in chains],
-        max_new_tokens=args.max_completion_length,
-        separator=args.step_separator,
-        every=EVAL_EVERY,
-    )
+    return HeldOutEvalCallback.for_chains(multistep.eval_chains(warm_start), args, EVAL_EVERY)
 
 
 def training_dataset(n: int, seed: int, warm_start: multistep.MultiStepWarmStart):

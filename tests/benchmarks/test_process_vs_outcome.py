@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from benchmarks import experiment
 from benchmarks import process_vs_outcome as pvo
 from benchmarks import run as harness
 
@@ -111,7 +112,7 @@ def test_curves_png(tmp_path):
 def test_curve_means_only_over_common_steps():
     rows = [result("outcome", 0, 0.5, steps=10), result("outcome", 1, 0.7, steps=10)]
     rows[1]["eval_curve"].insert(1, {"step": 5, "accuracy": 0.3, "steps_per_completion": 3, "tokens_per_step": 8})
-    steps, means, stds = pvo._curve(rows, "eval_curve", "accuracy")
+    steps, means, stds = experiment.curve(rows, "eval_curve", "accuracy")
     assert steps == [0, 10] and means == pytest.approx([0.02, 0.6]) and stds[1] == pytest.approx(0.1414213562)
 
 
