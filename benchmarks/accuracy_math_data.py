@@ -8,34 +8,49 @@ local directory and writes one JSONL file, by default ``/work/labelled_data/accu
 
 Source (``--raw`` holds one folder per source; every file is copied unchanged out of the named commit):
 
-==========  ==========================================================================  ==========================
-folder      repository @ commit : paths                                                 licence
-==========  ==========================================================================  ==========================
-``rl-sft``  XinghanLi66/rl-sft @ c981ccd10c5db8fd32c7c6b21680ff0f272bb49c               none stated for
-            ``one-shot-em/results/<run>/{math500,olympiadbench}/test_<prompt>_-1_seed0_   ``one-shot-em/`` (no
-            t0.0_s0_e-1.jsonl`` (greedy solutions of Qwen2.5-Math-1.5B and -7B and of   licence file there; used
-            their one-shot entropy-minimisation / RLVR fine-tunes, 26 runs on the        locally for evaluation,
-            500 MATH-500 problems and 20 runs on the 675 OlympiadBench problems, under  not redistributed)
-            boxed and "no box" prompts, written by the Qwen2.5-Math evaluation harness
-            with its ``pred`` and ``score``); a file is stored flattened as
-            ``<run>__<dataset>__<file name>``;
-            ``one-shot-em/Qwen2.5-Eval/evaluation/data/olympiadbench/test.jsonl``       MIT (harness folder);
-            (the harness's copy of OlympiadBench, with the original ``final_answer``)   OlympiadBench: Apache-2.0
-            stored as ``olympiadbench_test.jsonl``
-==========  ==========================================================================  ==========================
+===================  ======================================================================  ==========================
+folder               repository @ commit : paths                                             licence
+===================  ======================================================================  ==========================
+``rl-sft``           XinghanLi66/rl-sft @ c981ccd10c5db8fd32c7c6b21680ff0f272bb49c           none stated for
+                     ``one-shot-em/results/<run>/{math500,olympiadbench}/test_<prompt>_      ``one-shot-em/`` (no
+                     -1_seed0_t0.0_s0_e-1.jsonl`` (greedy solutions of Qwen2.5-Math-1.5B     licence file there; used
+                     and -7B and of their one-shot entropy-minimisation / RLVR fine-tunes,   locally for evaluation,
+                     26 runs on the 500 MATH-500 problems and 20 runs on the 675             not redistributed);
+                     OlympiadBench problems, under boxed and "no box" prompts, written by    harness folder: MIT;
+                     the Qwen2.5-Math evaluation harness with its ``pred`` and ``score``);   OlympiadBench: Apache-2.0
+                     a file is stored flattened as ``<run>__<dataset>__<file name>``;
+                     ``one-shot-em/Qwen2.5-Eval/evaluation/data/olympiadbench/test.jsonl``
+                     (the harness's copy of OlympiadBench, with the original
+                     ``final_answer``) stored as ``olympiadbench_test.jsonl``
+``simple-evals-ru``  kuk/simple-evals-ru @ 5fb1507eafd70be92ff3379440c13ee5272963ce          MIT
+                     ``data/results/math/<NN>_<model>.jsonl`` (29 files, stored under
+                     ``results/``: zero-shot solutions of 100-200 MATH-500 problems each
+                     by 29 instruct models through their APIs, prompted to end with a line
+                     "Answer: $ANSWER" — Llama-3.2-1B/3B, Llama-3.1-8B and Llama-3.3-70B
+                     (twice each: OpenRouter, Yandex Cloud), gemini-flash-1.5, DeepSeek-V3,
+                     six GigaChat versions, four YandexGPT versions and two fine-tunes of
+                     YandexGPT-5-Lite-8B, saiga_nemo_12b (Mistral-Nemo), Qwen2.5-7B/32B/
+                     72B-Instruct and five Qwen2.5 fine-tunes — with the source's ``pred``
+                     and ``is_correct``); ``data/benches/math.jsonl`` (its 500 MATH-500
+                     problems with ``target``) stored as ``math.jsonl``
+===================  ======================================================================  ==========================
 
 Fetch with ``git show <commit>:<path>`` from a clone of the repository, e.g. for every path matching
 ``one-shot-em/results/*/{math500,olympiadbench}/*.jsonl``: ``git show c981ccd:$path > rl-sft/$(echo ${path#one-shot-em/
 results/} | tr / _ | sed 's/_/__/')`` (any name works as long as ``__math500__`` or ``__olympiadbench__`` is in it).
 
-Labels are the source's own: ``score[0]``, the Qwen2.5-Math harness's verdict, itself an answer checker (the last
-``\\boxed{}``, else the text after "the answer is", else the last number, compared with ``math_equal``: sympy
+Labels are the sources' own. rl-sft: ``score[0]``, the Qwen2.5-Math harness's verdict, itself an answer checker (the
+last ``\\boxed{}``, else the text after "the answer is", else the last number, compared with ``math_equal``: sympy
 equality, numeric tolerance 1e-4, percent forms x100 and /100, choice letters). Being a checker, it was audited:
 every completion on which it and ``accuracy`` disagreed (:mod:`benchmarks.accuracy_math_audits` says how). Gold:
 MATH-500's ``answer`` field (the MATH answer as written, e.g. ``\\$32,\\!348``, ``\\text{(C)}``); OlympiadBench's
 original ``final_answer`` items joined by ``, `` (``$69$, $84$``, ``$k=1$``), from the harness's copy of the data:
 the ``gt`` it wrote beside its outputs has been through its normaliser, which damages some answers
-(``f(n)=n,(n)=1`` for ``$f(n)=n$, $g(n)=1$``). The completion graded is ``code[0]``.
+(``f(n)=n,(n)=1`` for ``$f(n)=n$, $g(n)=1$``). The completion graded is ``code[0]``. simple-evals-ru:
+``is_correct``, the verdict of an LLM judge (gemini-flash-1.5 extracts the final answer as ``pred``, then judges it
+equivalent to ``target`` or not, "only trivial simplifications", units given the benefit of the doubt); gold =
+``target``; the completion graded is ``answer`` (one empty completion, an API failure, is left out). The model
+family of a record is the part of its ``model`` field before ``: `` (:func:`family_of`; rl-sft's are Qwen2.5-Math).
 
 Styles (plain scanning, independent of the reward, first that applies): ``multi_value`` (the gold lists several
 values at the top level, a ``\\pm``, or the completion's last boxes are two or more separated only by commas or
@@ -130,7 +145,67 @@ def rl_sft(folder: Path) -> Iterator[dict]:
             )
 
 
-SOURCES = {"rl-sft": rl_sft}
+# simple-evals-ru result file (``<NN>_<name>.jsonl``) -> (model as the source's registry names it, family)
+SIMPLE_EVALS_RU_MODELS = {
+    "01_gemini_flash_1_5": ("gemini-flash-1.5", "Gemini"),
+    "02_llama_3_2_1b": ("Llama-3.2-1B-Instruct", "Llama"),
+    "03_llama_3_2_3b": ("Llama-3.2-3B-Instruct", "Llama"),
+    "04_llama_3_1_8b": ("Llama-3.1-8B-Instruct", "Llama"),
+    "05_llama_3_3_70b": ("Llama-3.3-70B-Instruct", "Llama"),
+    "06_qwen_2_5_7b": ("Qwen2.5-7B-Instruct", "Qwen2.5-Instruct"),
+    "07_yandexgpt_4_lite": ("YandexGPT-4-Lite", "YandexGPT"),
+    "08_gigachat_lite": ("GigaChat-Lite", "GigaChat"),
+    "10_llama_3_1_8b": ("Llama-3.1-8B (Yandex Cloud llama-lite)", "Llama"),
+    "11_yandexgpt_4_pro": ("YandexGPT-4-Pro", "YandexGPT"),
+    "12_gigachat_pro": ("GigaChat-Pro", "GigaChat"),
+    "13_llama_3_3_70b": ("Llama-3.3-70B (Yandex Cloud llama)", "Llama"),
+    "14_gigachat_max": ("GigaChat-Max", "GigaChat"),
+    "15_qwen_2_5_72b": ("Qwen2.5-72B-Instruct", "Qwen2.5-Instruct"),
+    "16_deepseek_v3": ("DeepSeek-V3", "DeepSeek"),
+    "17_yandexgpt_5_pro": ("YandexGPT-5-Pro", "YandexGPT"),
+    "18_cotype_nano": ("MTSAIR/Cotype-Nano (a Qwen2.5-1.5B fine-tune)", "Qwen2.5-Instruct"),
+    "19_t_lite": ("t-tech/T-lite-it-1.0 (a Qwen2.5-7B fine-tune)", "Qwen2.5-Instruct"),
+    "20_t_pro": ("t-tech/T-pro-it-1.0 (a Qwen2.5-32B fine-tune)", "Qwen2.5-Instruct"),
+    "21_saiga": ("IlyaGusev/saiga_yandexgpt_8b", "YandexGPT"),
+    "22_vikhr": ("Vikhrmodels/Vikhr-YandexGPT-5-Lite-8B-it", "YandexGPT"),
+    "23_saiga": ("IlyaGusev/saiga_nemo_12b (a Mistral-Nemo-12B fine-tune)", "Mistral"),
+    "24_ruadapt": ("msu-rcc-lair/RuadaptQwen2.5-32B-Instruct", "Qwen2.5-Instruct"),
+    "25_gigachat_lite": ("GigaChat-2-Lite", "GigaChat"),
+    "26_gigachat_pro": ("GigaChat-2-Pro", "GigaChat"),
+    "27_gigachat_max": ("GigaChat-2-Max", "GigaChat"),
+    "28_qwen_2_5_32b": ("Qwen2.5-32B-Instruct", "Qwen2.5-Instruct"),
+    "29_ruadapt": ("RefalMachine/RuadaptQwen2.5-32B-Pro-Beta", "Qwen2.5-Instruct"),
+    "30_yandexgpt_5_lite": ("YandexGPT-5-Lite", "YandexGPT"),
+}
+
+
+def simple_evals_ru(folder: Path) -> Iterator[dict]:
+    """29 instruct models' zero-shot solutions of MATH-500 problems ("…\\nAnswer: $ANSWER"), simple-evals style, each
+    with the source's ``is_correct`` (its LLM judge); gold = ``target`` of the source's copy of MATH-500."""
+    golds = {}
+    for line in (folder / "math.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        golds[row["id"]] = (row["target"], row["problem"])
+    for path in sorted((folder / "results").glob("*.jsonl")):
+        name, family = SIMPLE_EVALS_RU_MODELS[path.stem]
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            completion = row.get("answer") or ""
+            if not completion.strip():
+                continue  # no completion (an API error): nothing to grade
+            gold, question = golds[row["id"]]
+            yield _record(
+                f"simple-evals-ru/{path.stem}/{row['id']}", "kuk/simple-evals-ru", f"{family}: {name}",
+                style_of(completion, gold), completion, gold, bool(row["is_correct"]), question,
+            )
+
+
+SOURCES = {"rl-sft": rl_sft, "simple-evals-ru": simple_evals_ru}
+
+
+def family_of(model: str) -> str:
+    """The model family of a record's ``model`` field (``"<family>: <model>"``, or Qwen2.5-Math for rl-sft's)."""
+    return model.split(":", 1)[0] if ": " in model else "Qwen2.5-Math"
 
 
 def _compact(text: str) -> str:

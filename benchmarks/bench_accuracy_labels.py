@@ -119,6 +119,14 @@ def _score(reward, records: Sequence[dict]) -> list[float | None]:
     return list(reward(_conversational(records), solution=[r["solution"] for r in records]))
 
 
+NOT_GRADED = "not graded"
+"""A TRL score left out: TRL graded a sample only (:func:`quality_rows` then compares on that sample)."""
+
+
+def _graded(scores: Sequence) -> list[int]:
+    return [k for k, s in enumerate(scores) if not isinstance(s, str)]
+
+
 def _quality_row(
     name: str,
     records: Sequence[dict],
@@ -129,23 +137,49 @@ def _quality_row(
     title: str = "accuracy labels",
 ) -> dict:
     labels = [bool(r["label_audited"]) for r in records]
-    o, t = confusion(labels, ours), confusion(labels, trl)
-    raw_o, raw_t = (confusion([bool(r["label"]) for r in records], s) for s in (ours, trl))
+    graded = _graded(trl)
+    o = confusion(labels, ours)
     corrected = sum(1 for r in records if r["label_audited"] != r["label"])
     right = sum(labels)
+    head = f"{right} right / {len(records) - right} wrong (audited labels; {corrected} source labels corrected); "
+    if len(graded) < len(records):
+        # TRL graded a sample: its figures, and ours on the same completions, come from that sample
+        sample_labels = [labels[k] for k in graded]
+        t = confusion(sample_labels, [trl[k] for k in graded])
+        same = confusion(sample_labels, [ours[k] for k in graded])
+        raw_o = confusion([bool(r["label"]) for r in records], ours)
+        reference = (
+            f"trl.rewards.accuracy_reward on a stratified sample of {len(graded)}: {_fmt(t['agreement'])} % "
+            f"agreement, {_fmt(t['fp_rate'])} % FP (ours on the same sample: {_fmt(same['agreement'])} %, "
+            f"{_fmt(same['fp_rate'])} % FP)"
+        )
+        notes = (
+            head + f"ours on all {len(records)}: precision {_fmt(o['precision'])} %, recall {_fmt(o['recall'])} %, "
+            f"FP rate {_fmt(o['fp_rate'])} % ({o['fp']}), missed right answers {o['fn']}; on TRL's sample of "
+            f"{len(graded)}, ours vs TRL: precision {_fmt(same['precision'])} / {_fmt(t['precision'])} %, recall "
+            f"{_fmt(same['recall'])} / {_fmt(t['recall'])} %, FP rate {_fmt(same['fp_rate'])} / {_fmt(t['fp_rate'])} % "
+            f"({same['fp']} / {t['fp']}); ours against the unaudited source labels: agreement "
+            f"{_fmt(raw_o['agreement'])} %, FP rate {_fmt(raw_o['fp_rate'])} %"
+        )
+    else:
+        t = confusion(labels, trl)
+        raw_o, raw_t = (confusion([bool(r["label"]) for r in records], s) for s in (ours, trl))
+        reference = f"trl.rewards.accuracy_reward: {_fmt(t['agreement'])} % agreement, {_fmt(t['fp_rate'])} % FP"
+        notes = (
+            head + f"ours vs TRL: precision {_fmt(o['precision'])} / {_fmt(t['precision'])} %, recall "
+            f"{_fmt(o['recall'])} / {_fmt(t['recall'])} %, FP rate {_fmt(o['fp_rate'])} / {_fmt(t['fp_rate'])} % "
+            f"({o['fp']} / {t['fp']}), missed right answers {o['fn']} / {t['fn']}; against the unaudited source "
+            f"labels: agreement {_fmt(raw_o['agreement'])} / {_fmt(raw_t['agreement'])} %, FP rate "
+            f"{_fmt(raw_o['fp_rate'])} / {_fmt(raw_t['fp_rate'])} %"
+        )
     return make_row(
         f"{title}: {name} (n={len(records)})",
-        f"trl.rewards.accuracy_reward: {_fmt(t['agreement'])} % agreement, {_fmt(t['fp_rate'])} % FP",
+        reference,
         [o["agreement"]],
         "% agreement",
         f"≥ {agreement_target} %, FP ≤ {fp_target} %",
         o["agreement"] >= agreement_target and not o["fp_rate"] > fp_target,
-        f"{right} right / {len(records) - right} wrong (audited labels; {corrected} source labels corrected); "
-        f"ours vs TRL: precision {_fmt(o['precision'])} / {_fmt(t['precision'])} %, recall {_fmt(o['recall'])} / "
-        f"{_fmt(t['recall'])} %, FP rate {_fmt(o['fp_rate'])} / {_fmt(t['fp_rate'])} % ({o['fp']} / {t['fp']}), "
-        f"missed right answers {o['fn']} / {t['fn']}; against the unaudited source labels: agreement "
-        f"{_fmt(raw_o['agreement'])} / {_fmt(raw_t['agreement'])} %, FP rate {_fmt(raw_o['fp_rate'])} / "
-        f"{_fmt(raw_t['fp_rate'])} %",
+        notes,
     )
 
 
@@ -157,10 +191,12 @@ def _trap_row(
         return note_row(f"{title}: wrong answers a lenient rule accepts", "none in the data")
     kinds = {kind: sum(1 for k in picked if kind in records[k]["traps"]) for kind in ("gold_elsewhere", "expression")}
     o = confusion([False] * len(picked), [ours[k] for k in picked])
-    t = confusion([False] * len(picked), [trl[k] for k in picked])
+    trl_picked = [trl[k] for k in picked if not isinstance(trl[k], str)]
+    t = confusion([False] * len(trl_picked), trl_picked)
     return make_row(
         f"{title}: wrong answers a lenient rule accepts (n={len(picked)})",
-        f"trl.rewards.accuracy_reward: {_fmt(t['fp_rate'])} % FP ({t['fp']})",
+        f"trl.rewards.accuracy_reward: {_fmt(t['fp_rate'])} % FP ({t['fp']})"
+        + (f" on the {len(trl_picked)} in its sample" if len(trl_picked) < len(picked) else ""),
         [o["fp_rate"]],
         "% FP",
         f"≤ {fp_target} %",
@@ -211,6 +247,55 @@ def _subsample(records: Sequence[dict], per_style: int) -> list[dict]:
     return picked
 
 
+def quality_rows(
+    records: Sequence[dict],
+    ours: Sequence,
+    trl: Sequence,
+    groups: Sequence[str],
+    key=lambda record: record["style"],
+    agreement_target: float = AGREEMENT_TARGET,
+    fp_target: float = FP_TARGET,
+    title: str = "accuracy labels",
+    overall: bool = True,
+) -> list[dict]:
+    """Quality rows of both graders' scores (``ours`` / ``trl``, aligned with ``records``): one per group of
+    ``groups`` that has records (``key(record)`` names a record's group, by default its style), then, when
+    ``overall``, the row of all records together and the row of the wrong answers a lenient rule accepts."""
+    targets = {"agreement_target": agreement_target, "fp_target": fp_target, "title": title}
+    rows = []
+    for group in groups:
+        picked = [k for k, r in enumerate(records) if key(r) == group]
+        if picked:
+            rows.append(
+                _quality_row(
+                    group, [records[k] for k in picked], [ours[k] for k in picked], [trl[k] for k in picked], **targets
+                )
+            )
+    if overall:
+        rows.append(_quality_row("all styles", records, ours, trl, **targets))
+        rows.append(_trap_row(records, ours, trl, fp_target=fp_target, title=title))
+    return rows
+
+
+def bench_main(
+    description: str, run, module: str, env_var: str, default_out: Path, flags: Sequence[tuple[str, str]] = ()
+) -> None:
+    """The command line of a labelled benchmark: ``--quick``, ``--data`` and the boolean ``flags`` (``(name,
+    help)``), then the table of ``run(quick=, data=, **flags)``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="a subsample and 2 small rounds: a smoke run")
+    parser.add_argument("--data", help=f"labelled JSONL (default: ${env_var}, else {default_out})")
+    for flag, text in flags:
+        parser.add_argument(f"--{flag}", action="store_true", help=text)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    rows = run(quick=args.quick, data=args.data, **{flag: getattr(args, flag) for flag, _ in flags})
+    from benchmarks.run import emit_table
+
+    switches = [f" --{name}" for name, on in [("quick", args.quick)] + [(f, getattr(args, f)) for f, _ in flags] if on]
+    emit_table(rows, f"python -m {module}" + "".join(switches))
+
+
 def run(quick: bool = False, data: str | os.PathLike | None = None) -> list[dict]:
     """Table rows (see the module docstring); a note row when the labelled data is absent."""
     path = data_path(data)
@@ -230,20 +315,7 @@ def run(quick: bool = False, data: str | os.PathLike | None = None) -> list[dict
     ours.pool.warm_up()
     our_scores = _score(ours, records)
     trl_scores = _score(accuracy_reward, records)
-    rows = []
-    for style in STYLES:
-        picked = [k for k, r in enumerate(records) if r["style"] == style]
-        if picked:
-            rows.append(
-                _quality_row(
-                    style,
-                    [records[k] for k in picked],
-                    [our_scores[k] for k in picked],
-                    [trl_scores[k] for k in picked],
-                )
-            )
-    rows.append(_quality_row("all styles", records, our_scores, trl_scores))
-    rows.append(_trap_row(records, our_scores, trl_scores))
+    rows = quality_rows(records, our_scores, trl_scores, STYLES)
     boxed = [r for r in records if r["style"] in ("boxed", "multi_box")]
     if quick:
         rows.append(_throughput_row("boxed", boxed[:48], 2, ours, accuracy_reward))
@@ -254,15 +326,7 @@ def run(quick: bool = False, data: str | os.PathLike | None = None) -> list[dict
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a subsample and 2 small rounds: a smoke run")
-    parser.add_argument("--data", help=f"labelled JSONL (default: ${ENV_VAR}, else {DEFAULT_OUT})")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    rows = run(quick=args.quick, data=args.data)
-    from benchmarks.run import emit_table
-
-    emit_table(rows, "python -m benchmarks.bench_accuracy_labels" + (" --quick" if args.quick else ""))
+    bench_main(__doc__.splitlines()[0], run, "benchmarks.bench_accuracy_labels", ENV_VAR, DEFAULT_OUT)
 
 
 if __name__ == "__main__":

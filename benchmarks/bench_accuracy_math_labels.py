@@ -1,49 +1,52 @@
 """Benchmark: ``accuracy`` against TRL's ``accuracy_reward`` on labelled competition-level model solutions.
 
 Data: the JSONL built by :mod:`benchmarks.accuracy_math_data` from public model outputs (Qwen2.5-Math-1.5B / -7B and
-their RL fine-tunes on MATH-500 and OlympiadBench, Qwen2.5-Math harness outputs with its verdicts; source, commit and
-licences in that module), with the labels audited in :mod:`benchmarks.accuracy_math_audits`. It is not in the
-repository; the benchmark reads it from ``--data PATH``, else from ``$GRPO_PLUS_ACCURACY_MATH_DATA``, else from the
-builder's default output path, and turns into a note row saying how to build it when none exists.
+their RL fine-tunes on MATH-500 and OlympiadBench, Qwen2.5-Math harness outputs with its verdicts; 29 instruct models
+of the Llama, Gemini, DeepSeek, GigaChat, YandexGPT, Mistral and Qwen2.5 families on MATH-500 problems, with the
+verdicts of a simple-evals-style LLM judge; sources, commits and licences in that module), with the labels audited
+in :mod:`benchmarks.accuracy_math_audits`. It is not in the repository; the benchmark reads it from ``--data PATH``,
+else from ``$GRPO_PLUS_ACCURACY_MATH_DATA``, else from the builder's default output path, and turns into a note row
+saying how to build it when none exists.
 
 Rows (as in :mod:`benchmarks.bench_accuracy_labels`, with this benchmark's targets):
 
 1. per answer style (``boxed``, ``multi_value``, ``hash_answer``, ``answer_phrase``, ``bare_latex``,
-   ``last_expression``; a style without completions gets no row) and all styles together: agreement of our reward
-   (defaults) with the audited labels next to TRL's; precision, recall and false-positive rate of both in the
-   notes. Target: agreement ≥ 98 % and false positives ≤ 0.5 % for every style;
+   ``last_expression``; a style without completions gets no row), all styles together, and per model family:
+   agreement of our reward (defaults) with the audited labels on every completion, next to TRL's; precision, recall
+   and false-positive rate of both in the notes. TRL grades a stratified sample (seed 0: at most
+   ``TRL_SAMPLE_PER_GROUP`` completions of every style and of every family, all of a smaller group; ``--trl_full``
+   grades every completion, hours on a loaded 2-core machine), and its figures sit beside ours on the same sample.
+   Target: agreement ≥ 98 % and false positives ≤ 0.5 % for every style;
 2. the wrong completions in which the gold is written somewhere (an intermediate result, one candidate of several):
    false-positive rate of both;
 3. throughput (TRL time / our time) on the same completions: a random sample (seed 0) of at most
-   ``THROUGHPUT_SAMPLE`` completions split into disjoint chunks, interleaved rounds after a warm-up chunk, median and
-   min-max of the per-round ratios (both graders take minutes per thousand of these long solutions on a loaded
-   2-core machine, so the whole set would take hours). Target ≥ 1×.
+   ``THROUGHPUT_SAMPLE`` completions split into ``THROUGHPUT_ROUNDS`` + 1 disjoint chunks, interleaved rounds after
+   a warm-up chunk, median and min-max of the per-round ratios. Target ≥ 1×.
 
-Quick mode (smoke run): at most 60 completions per style and 2 rounds of 24 completions.
+Quick mode (smoke run): at most 60 completions per style (TRL grades all of them) and 2 rounds of 24 completions.
 
-Run ``python -m benchmarks.bench_accuracy_math_labels [--quick] [--data PATH]``.
+Run ``python -m benchmarks.bench_accuracy_math_labels [--quick] [--trl_full] [--data PATH]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import random
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from benchmarks.accuracy_math_data import DEFAULT_OUT, STYLES  # noqa: E402
+from benchmarks.accuracy_math_data import DEFAULT_OUT, STYLES, family_of  # noqa: E402
 from benchmarks.bench_accuracy_labels import (  # noqa: E402
-    _quality_row,
+    NOT_GRADED,
     _score,
     _throughput_row,
-    _trap_row,
+    bench_main,
     load_records,
+    quality_rows,
 )
 from benchmarks.common import note_row  # noqa: E402
 
@@ -54,6 +57,8 @@ AGREEMENT_TARGET = 98.0
 FP_TARGET = 0.5
 TITLE = "accuracy competition labels"
 THROUGHPUT_SAMPLE = 2000
+THROUGHPUT_ROUNDS = 3
+TRL_SAMPLE_PER_GROUP = 500
 HOW_TO_BUILD = (
     "labelled data not found: build it with `python -m benchmarks.accuracy_math_data --raw DIR --out FILE` from the "
     "public source files listed in benchmarks/accuracy_math_data.py (they are not in the repository), then pass "
@@ -80,7 +85,29 @@ def _subsample(records: Sequence[dict], per_style: int) -> list[dict]:
     return picked
 
 
-def run(quick: bool = False, data: str | os.PathLike | None = None) -> list[dict]:
+def trl_sample(records: Sequence[dict], per_group: int = TRL_SAMPLE_PER_GROUP) -> list[int]:
+    """Indices (sorted) of a stratified sample: for every style and every model family, a random (seed 0) choice of
+    ``per_group`` of its completions, or all of a smaller group; the union of those choices."""
+    rng = random.Random(0)
+    chosen: set[int] = set()
+    for key in (lambda r: r["style"], lambda r: family_of(r["model"])):
+        groups: dict[str, list[int]] = {}
+        for k, record in enumerate(records):
+            groups.setdefault(key(record), []).append(k)
+        for name in sorted(groups):
+            chosen.update(rng.sample(groups[name], min(per_group, len(groups[name]))))
+    return sorted(chosen)
+
+
+def families(records: Sequence[dict]) -> list[str]:
+    """The model families present, most completions first."""
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[family_of(record["model"])] = counts.get(family_of(record["model"]), 0) + 1
+    return sorted(counts, key=lambda name: (-counts[name], name))
+
+
+def run(quick: bool = False, data: str | os.PathLike | None = None, trl_full: bool = False) -> list[dict]:
     """Table rows (see the module docstring); a note row when the labelled data is absent."""
     path = data_path(data)
     if path is None:
@@ -98,41 +125,29 @@ def run(quick: bool = False, data: str | os.PathLike | None = None) -> list[dict
     ours = get_reward("accuracy")
     ours.pool.warm_up()
     our_scores = _score(ours, records)
-    trl_scores = _score(accuracy_reward, records)
+    picked = range(len(records)) if quick or trl_full else trl_sample(records)
+    trl_scores: list = [NOT_GRADED] * len(records)
+    for k, score in zip(picked, _score(accuracy_reward, [records[k] for k in picked])):
+        trl_scores[k] = score
     targets = {"agreement_target": AGREEMENT_TARGET, "fp_target": FP_TARGET, "title": TITLE}
-    rows = []
-    for style in STYLES:
-        picked = [k for k, r in enumerate(records) if r["style"] == style]
-        if picked:
-            rows.append(
-                _quality_row(
-                    style,
-                    [records[k] for k in picked],
-                    [our_scores[k] for k in picked],
-                    [trl_scores[k] for k in picked],
-                    **targets,
-                )
-            )
-    rows.append(_quality_row("all styles", records, our_scores, trl_scores, **targets))
-    rows.append(_trap_row(records, our_scores, trl_scores, fp_target=FP_TARGET, title=TITLE))
+    rows = quality_rows(records, our_scores, trl_scores, STYLES, **targets)
+    rows += quality_rows(
+        records, our_scores, trl_scores, [f"family {name}" for name in families(records)],
+        key=lambda r: f"family {family_of(r['model'])}", overall=False, **targets,
+    )
     if quick:
         rows.append(_throughput_row("all styles", records[:72], 2, ours, accuracy_reward, title=TITLE))
     else:
         sample = random.Random(0).sample(records, min(THROUGHPUT_SAMPLE, len(records)))
-        rows.append(_throughput_row("all styles", sample, 3, ours, accuracy_reward, title=TITLE))
+        rows.append(_throughput_row("all styles", sample, THROUGHPUT_ROUNDS, ours, accuracy_reward, title=TITLE))
     return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a subsample and 2 small rounds: a smoke run")
-    parser.add_argument("--data", help=f"labelled JSONL (default: ${ENV_VAR}, else {DEFAULT_OUT})")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    rows = run(quick=args.quick, data=args.data)
-    from benchmarks.run import emit_table
-
-    emit_table(rows, "python -m benchmarks.bench_accuracy_math_labels" + (" --quick" if args.quick else ""))
+    bench_main(
+        __doc__.splitlines()[0], run, "benchmarks.bench_accuracy_math_labels", ENV_VAR, DEFAULT_OUT,
+        flags=[("trl_full", "grade every completion with TRL too, not a stratified sample (hours)")],
+    )
 
 
 if __name__ == "__main__":

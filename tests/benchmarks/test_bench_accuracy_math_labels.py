@@ -75,3 +75,49 @@ def test_registered_in_the_runner():
 )
 def test_style_classifier(completion, gold, style):
     assert data.style_of(completion, gold) == style
+
+
+def test_simple_evals_ru_reader(tmp_path):
+    folder = tmp_path / "simple-evals-ru"
+    (folder / "results").mkdir(parents=True)
+    problems = [
+        {"id": 7, "problem": "Solve $x+1=6$.", "target": "x=5"},
+        {"id": 9, "problem": "Half of 1?", "target": "\\frac 12"},
+    ]
+    (folder / "math.jsonl").write_text("".join(json.dumps(p) + "\n" for p in problems))
+    rows = [
+        {"id": 7, "answer": "So x is 5.\n\nAnswer: 5", "is_correct": True},
+        {"id": 9, "answer": "", "is_correct": False},  # an API failure: no completion, left out
+        {"id": 9, "answer": "It is \\boxed{0.4}", "is_correct": False},
+    ]
+    (folder / "results" / "04_llama_3_1_8b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    records = list(data.simple_evals_ru(folder))
+    assert [r["id"] for r in records] == ["simple-evals-ru/04_llama_3_1_8b/7", "simple-evals-ru/04_llama_3_1_8b/9"]
+    assert [r["label"] for r in records] == [True, False]
+    assert [r["solution"] for r in records] == ["x=5", "\\frac 12"]
+    assert [r["style"] for r in records] == ["answer_phrase", "boxed"]
+    assert records[0]["model"] == "Llama: Llama-3.1-8B-Instruct" and records[0]["question"] == "Solve $x+1=6$."
+    assert data.family_of(records[0]["model"]) == "Llama"
+
+
+def test_family_of_rl_sft_models():
+    assert data.family_of("Qwen2.5-Math-7B (7B-eval-to)") == "Qwen2.5-Math"
+    assert data.family_of("Mistral: IlyaGusev/saiga_nemo_12b (a Mistral-Nemo-12B fine-tune)") == "Mistral"
+
+
+def test_trl_sample_keeps_every_small_group():
+    records = [{"style": "boxed", "model": "Llama: a"}] * 3 + [{"style": "bare_latex", "model": "Gemini: b"}]
+    assert bench.trl_sample(records, per_group=3) == [0, 1, 2, 3]
+    picked = bench.trl_sample(records, per_group=1)
+    # one boxed and one Llama record (the same or two), and the only bare_latex / Gemini record
+    assert 3 in picked and 2 <= len(picked) <= 3
+
+
+def test_quality_row_with_trl_on_a_sample():
+    from benchmarks.bench_accuracy_labels import NOT_GRADED, _quality_row
+
+    records = [{"label_audited": y, "label": y} for y in (True, False, True, False)]
+    row = _quality_row("boxed", records, [1.0, 0.0, 0.0, 0.0], [1.0, NOT_GRADED, 0.0, NOT_GRADED])
+    # ours on all four: 3 agree (75 %); TRL graded records 0 and 2 (both right): it agrees on 1 of 2, ours too
+    assert row["median"] == 75.0
+    assert "stratified sample of 2: 50.00 % agreement, — % FP (ours on the same sample: 50.00 %" in row["reference"]
