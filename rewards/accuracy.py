@@ -382,10 +382,15 @@ def bare_last_line(text: str) -> str | None:
     ``16\\sqrt{3}``, ``y = -2x^2``): no prose, no ``$``, a LaTeX command, power or subscript, and a digit or a
     constant; else None."""
     lines = text.rstrip().rsplit("\n", 1)
-    line = lines[-1].strip().rstrip(".").strip()
-    if not line or len(line) > 80 or "$" in line or "\\begin" in line or "\\end" in line or _is_prose(line):
+    whole = line = lines[-1].strip().rstrip(".").strip()
+    if not line or "$" in line or "\\begin" in line or "\\end" in line or _is_prose(line):
         return None
-    if not _BARE_MATH.search(line) or not re.search(r"\d|\\(?:pi|infty|sqrt|frac)", line):
+    if len(line) > 80:
+        # a long chain of equalities (``0.\\overline{7} - ... = \\frac{7-4+2}{9} = \\frac{5}{9}``): its last side
+        line = line.rsplit("=", 1)[1].strip() if "=" in line else ""
+        if not line or len(line) > 80:
+            return None
+    if not _BARE_MATH.search(whole) or not re.search(r"\d|\\(?:pi|infty|sqrt|frac)", line):
         return None
     return line
 
@@ -748,6 +753,19 @@ def _parse_gold(gold: str) -> list:
     return parsed
 
 
+_ZERO_SIDED = re.compile(r"^(?:(?P<left>[^=]+?)\s*(?<![<>!])=\s*0|0\s*=(?!=)\s*(?P<right>[^=]+?))$")
+
+
+def zero_sides(text: str) -> str | None:
+    """The other side of an equation written with a lone 0 on one side, when that side is a sum with a variable
+    (``5x - 7y + 11z + 4 = 0`` gives ``5x - 7y + 11z + 4``; ``x = 0`` gives None), else None."""
+    match = _ZERO_SIDED.match(_strip_delimiters(text).strip().rstrip("."))
+    if match is None:
+        return None
+    side = (match.group("left") or match.group("right") or "").strip()
+    return side if re.search(r"[a-zA-Z]", side) and re.search(r"[+-]", side[1:]) else None
+
+
 def grade(gold: str, source: str, mode: str, allow_expressions: bool = True) -> tuple[float | None, str]:
     """Grade one extracted answer against one gold (runs in a worker process). Returns ``(score, parsed answer)``;
     the score is ``None`` when the gold does not parse. Without ``allow_expressions``, an answer math-verify found
@@ -768,6 +786,13 @@ def grade(gold: str, source: str, mode: str, allow_expressions: bool = True) -> 
         answer = mv.parse(source, extraction_config=[latex], extraction_mode="first_match", parsing_timeout=None)
     if not answer:
         return 0.0, "[unparsable]"
+    sides = zero_sides(_gold_text(gold)), zero_sides(source) if mode == BOXED else None
+    if sides[0] is not None and sides[1] is not None:
+        # both written "P = 0": compared side against side, so that -P = 0 (or 2P = 0) is not the normalised form
+        side = mv.parse("\\boxed{" + sides[1] + "}", extraction_config=[latex], parsing_timeout=None)
+        gold_side = _parse_gold(sides[0])
+        if side and gold_side:
+            return float(mv.verify(gold_side, side, timeout_seconds=None)), str(answer[-1])
     if (
         mode != BOXED
         and not allow_expressions

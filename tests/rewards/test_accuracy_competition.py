@@ -22,6 +22,7 @@ from rewards.accuracy import (
     single_valued_gold,
     split_values,
     unfinished_thinking,
+    zero_sides,
 )
 
 
@@ -84,6 +85,49 @@ def test_bare_latex_last_line():
     assert bare_last_line("\\end{align*}") is None
     assert bare_last_line("so we get 12") is None
     assert auto("Multiply the terms 243 and 625.\n\\frac{243}{625}") == ("\\frac{243}{625}", BOXED)
+
+
+# a whole-line chain of equalities longer than 80 characters: 6 + 1 - 2 + 3 = 8, so the chain ends at 8/9
+CHAIN = (
+    "0.\\overline{6}+0.\\overline{1}-0.\\overline{2}+0.\\overline{3} = \\frac{6}{9}+\\frac{1}{9}-\\frac{2}{9}"
+    "+\\frac{3}{9} = \\frac{6+1-2+3}{9} = \\frac{%s}{9}"
+)
+
+
+def test_bare_latex_long_chain_of_equalities_gives_its_last_side():
+    assert len(CHAIN % 8) > 80
+    assert bare_last_line("Add the fractions.\n" + CHAIN % 8) == "\\frac{8}{9}"
+    assert auto(CHAIN % 8) == ("\\frac{8}{9}", BOXED)
+    # a long bare line that is not an equation is still no answer line
+    long_sum = "+".join(["\\frac{6}{9}", "\\frac{1}{9}", "\\frac{2}{9}", "\\frac{3}{9}"] * 2)
+    assert len(long_sum) > 80 and bare_last_line(long_sum) is None
+
+
+def test_bare_latex_long_chain_grades_right_and_wrong(accuracy):
+    cases = [("\\frac 89", CHAIN % 8, 1.0), ("\\frac 89", CHAIN % 7, 0.0)]
+    assert grade_all(accuracy, cases) == []
+
+
+def test_zero_sided_equation_sides():
+    assert zero_sides("2x + 3y - z - 6 = 0") == "2x + 3y - z - 6"
+    assert zero_sides("$0 = 2x + 3y - z - 6$") == "2x + 3y - z - 6"
+    assert zero_sides("x = 0") is None  # a value, not a normalised equation
+    assert zero_sides("x + 1 \\geq 0") is None
+    assert zero_sides("y = 2x + 3") is None
+
+
+def test_zero_sided_equation_is_compared_side_against_side(accuracy):
+    # "Enter your answer in the form Ax + By + Cz + D = 0 with A > 0 and gcd 1": negated or doubled is another form
+    gold = "2x + 3y - z - 6 = 0"
+    cases = [
+        (gold, "The plane is found.\n\nAnswer: $2x + 3y - z - 6 = 0$", 1.0),
+        (gold, "The plane is found.\n\nAnswer: $0 = 2x + 3y - z - 6$", 1.0),
+        (gold, "The plane is found.\n\nAnswer: $3y + 2x - 6 - z = 0$", 1.0),
+        (gold, "The plane is found.\n\nAnswer: $-2x - 3y + z + 6 = 0$", 0.0),
+        (gold, "The plane is found.\n\nAnswer: $4x + 6y - 2z - 12 = 0$", 0.0),
+        (gold, "The plane is found.\n\nAnswer: $2x + 3y - z + 6 = 0$", 0.0),
+    ]
+    assert grade_all(accuracy, cases) == []
 
 
 # --------------------------------------------------------------------------------------- several values
