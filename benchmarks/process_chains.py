@@ -17,8 +17,8 @@ Task. ``demo_task: chains`` (:mod:`grpo_plus.demo.chains`): chains of 6 dependen
 496k-parameter Qwen2 fitted for 2,000 steps to a teacher that misreads each step's operand (b + 1) independently with
 its operation's rate and computes exactly from what it wrote; it also restates the value just computed (``14=14``)
 before 2 % of the lines. Regimes: **sparse** (rates +, -, * = 0.4, 0.4, 0.75; the main experiment) and **moderate**
-(0.12, 0.12, 0.4; ``--demo_task chains_moderate``). Held-out set: ``chains.eval_chains()``, 256 distinct chains from
-seed 20000, excluded from every training set.
+(0.12, 0.12, 0.4; ``--demo_task chains_moderate``; replaced by amendment 2, below). Held-out set:
+``chains.eval_chains()``, 256 distinct chains from seed 20000, excluded from every training set.
 
 Arms (``grpo-plus train --config FILE <flags> --seed S --output_dir D``; ``cli`` in the results JSON):
 - outcome: configs/demo_chains_outcome.yaml (accuracy + format);
@@ -49,6 +49,20 @@ both arms have, and the report says which rule ran at less than its planned powe
 Deviation (after the results of sparse seeds 0-2, moderate seeds 0-1 and the gameable follow-up were read): with the
 session's last half hour, sparse seeds 3-4 of outcome, process-sum and process-min (the issue's minimum of 5 seeds for
 the main comparison) were run before moderate seed 2, against the amended order. Nothing else changed.
+
+Amendment 2 (2026-12-04, committed before any run of the new moderate regime). The moderate regime above started at
+0.147 held-out sampled accuracy (0.785 greedy), below the issue's 0.20-0.30. Its rates (0.12, 0.12, 0.4) are kept
+as the **middle** regime (``--demo_task chains_middle``, the same warm-start config; its seeds 0-1, run as
+``moderate-*``, are recorded as ``middle-*`` in the results JSON with the task renamed in their ``cli``). Pilots 4-5
+(student at step 0 only, no training; the teacher simulated on the held-out chains): rates (0.08, 0.08, 0.3): teacher
+0.396, student 0.348 sampled / 0.988 greedy (above the range); (0.1, 0.1, 0.35): teacher 0.334, student 0.208 sampled
+/ 0.852 greedy. The **moderate** regime is now (0.1, 0.1, 0.35) (``--demo_task chains_moderate``): outcome,
+process-sum and process-min, seeds 0-2, learning rate 1e-4 (the sparse regime's, as planned), the same evaluation;
+rule 5 is read on it (the middle regime's gain is reported beside it). Then middle seed 2 (its planned third seed).
+Order: moderate seed by seed, then middle seed 2. A run's figures are taken from its folder, else from the results
+JSON's record (the folders of the earlier runs are gone). Also found before these runs: the held-out KL to the warm
+start was 0 in every earlier run (the evaluation's reference copy ran the policy's weights through TRL's patched
+forward; fixed and tested), so the recorded runs' ``eval_kl_to_reference_after`` is null; no decision rule used it.
 
 Evaluation (``grpo_plus.demo.chains_run``). The 256 held-out chains at steps 0, 25, 50, 75, 100: greedy, and 8
 samples per chain at temperature 1 from a fixed evaluation seed (the training RNG state restored after), graded by
@@ -95,7 +109,6 @@ Pilots (before this protocol was frozen; none of their runs is part of the resul
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import statistics
@@ -112,13 +125,17 @@ from benchmarks.experiment import (
     Arm,
     by_arm,
     done,
+    experiment_parser,
     fmt,
     mean_std,
     paired,
     per_seed,
     plot_curves,
+    recorded,
     run_jobs,
+    run_or_recall,
     seed_major,
+    start_logging,
     welch_se,
 )
 
@@ -128,6 +145,7 @@ RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 RESULTS_JSON = RESULTS_DIR / "process_chains.json"
 RESULTS_MD = RESULTS_DIR / "process_chains.md"
 RESULTS_PNG = RESULTS_DIR / "process_chains.png"
+RESULTS_REGIMES_PNG = RESULTS_DIR / "process_chains_regimes.png"
 RUNS_DIR = REPO_ROOT / "outputs" / "process_chains"  # every run's output_dir (git-ignored)
 PARALLEL = 2
 TUNING_SEED = 100
@@ -152,7 +170,8 @@ SPARSE_ARMS = {
 FAMILIES = ("outcome", "partial", "process-sum", "process-min")
 SEEDS = {"outcome": MAIN_SEEDS, "outcome-ds": SHORT_SEEDS, "partial": SHORT_SEEDS, "process-sum": MAIN_SEEDS,
          "process-min": MAIN_SEEDS}
-MODERATE_ARMS = ("outcome", "process-sum", "process-min")
+REGIME_ARMS = ("outcome", "process-sum", "process-min")  # the arms of the moderate and middle regimes
+REGIMES = {"sparse": "chains", "moderate": "chains_moderate", "middle": "chains_middle"}  # regime -> demo_task
 GAME_ARMS = {
     "gamed-sum+outcome": ("process-sum", ("--process_credit", "sum", "--reward_kwargs", GAMEABLE)),
     "gamed-min+outcome": ("process-min", ("--process_credit", "min", "--reward_kwargs", GAMEABLE)),
@@ -191,30 +210,39 @@ def pick_rates(results: Sequence[dict]) -> dict[str, float]:
     return rates
 
 
-def main_arms(rates: dict[str, float]) -> tuple[list[Arm], list[Arm], list[Arm]]:
-    """(sparse, moderate, gameable) arms with each family's tuned learning rate."""
+def main_arms(rates: dict[str, float]) -> tuple[list[Arm], list[Arm], list[Arm], list[Arm]]:
+    """(sparse, moderate, gameable, middle) arms with each family's tuned learning rate."""
     sparse = [
         Arm(name, config, (*flags, *_lr(rates[family])), SEEDS[name])
         for name, (family, config, flags) in SPARSE_ARMS.items()
     ]
-    moderate = [
-        Arm(f"moderate-{a.name}", a.config, ("--demo_task", "chains_moderate", *a.flags), SHORT_SEEDS)
-        for a in sparse
-        if a.name in MODERATE_ARMS
-    ]
+    moderate, middle = (
+        [Arm(f"{regime}-{a.name}", a.config, ("--demo_task", REGIMES[regime], *a.flags), SHORT_SEEDS)
+         for a in sparse if a.name in REGIME_ARMS]
+        for regime in ("moderate", "middle")
+    )
     gameable = [
         Arm(name, PROCESS_CONFIG, (*flags, *_lr(rates[family])), GAME_SEEDS)
         for name, (family, flags) in GAME_ARMS.items()
     ]
-    return sparse, moderate, gameable
+    return sparse, moderate, gameable, middle
 
 
-def schedule(sparse: Sequence[Arm], moderate: Sequence[Arm], gameable: Sequence[Arm]) -> list[tuple[Arm, int]]:
-    """The pre-registered (amended) order: sparse seeds 0-2, gameable, moderate seed 0, moderate seeds 1-2, sparse
-    seeds 3-4."""
+def schedule(sparse: Sequence[Arm], moderate: Sequence[Arm], gameable: Sequence[Arm],
+             middle: Sequence[Arm]) -> list[tuple[Arm, int]]:
+    """The pre-registered order (amendments 1 and 2): sparse seeds 0-2, gameable, middle seeds 0-1 (run as
+    "moderate" before amendment 2), sparse seeds 3-4, then the moderate regime seed by seed, then middle seed 2."""
     first = [(a, s) for a, s in seed_major(sparse) if s in SHORT_SEEDS]
     last = [(a, s) for a, s in seed_major(sparse) if s not in SHORT_SEEDS]
-    return first + seed_major(gameable) + seed_major(moderate) + last
+    middle_jobs = seed_major(middle)
+    return (first + seed_major(gameable) + [j for j in middle_jobs if j[1] < 2] + last + seed_major(moderate)
+            + [j for j in middle_jobs if j[1] >= 2])
+
+
+def regime(arm_name: str) -> str:
+    """The regime of an arm: its name's prefix (``moderate-``, ``middle-``), else sparse (the gameable arms too)."""
+    prefix = arm_name.split("-", 1)[0]
+    return prefix if prefix in REGIMES and prefix != "sparse" else "sparse"
 
 
 def prepare_warm_start(config) -> None:
@@ -225,11 +253,10 @@ def prepare_warm_start(config) -> None:
 
 
 def phases(jobs: Sequence[tuple[Arm, int]]) -> list[list[tuple[Arm, int]]]:
-    """Consecutive jobs of one regime together (a moderate phase starts once its warm start exists)."""
+    """Consecutive jobs of one regime together (a phase starts once its regime's warm start exists)."""
     out: list[list[tuple[Arm, int]]] = []
     for job in jobs:
-        moderate = job[0].name.startswith("moderate-")
-        if out and out[-1][0][0].name.startswith("moderate-") == moderate:
+        if out and regime(out[-1][0][0].name) == regime(job[0].name):
             out[-1].append(job)
         else:
             out.append([job])
@@ -354,16 +381,17 @@ def game_table(grouped: dict[str, list[dict]]) -> str:
 
 def report(results: Sequence[dict], rates: dict[str, float], planned: int) -> tuple[str, dict[str, Any]]:
     sparse = by_arm([r for r in results if r["arm"] in SPARSE_ARMS], list(SPARSE_ARMS))
-    moderate = by_arm([r for r in results if r["arm"].startswith("moderate-")],
-                      [f"moderate-{a}" for a in MODERATE_ARMS])
+    moderate, middle = (by_arm([r for r in results if regime(r["arm"]) == name],
+                               [f"{name}-{a}" for a in REGIME_ARMS]) for name in ("moderate", "middle"))
     game = by_arm([r for r in results if r["arm"] in GAME_ARMS], list(GAME_ARMS))
     decision = decide(sparse)
-    if decision.get("process_credit") and "moderate-outcome" in moderate:
-        rec = moderate.get(f"moderate-process-{decision['process_credit']}")
-        if rec:
-            gains = paired(rec, moderate["moderate-outcome"], "eval_sampled_auc")
-            decision["moderate_gain"] = round(statistics.fmean(gains), 4)
-            decision["gain_shrinks"] = decision["moderate_gain"] < decision["gain_over_outcome"]["mean"]
+    for name, grouped in (("moderate", moderate), ("middle", middle)):
+        rec = grouped.get(f"{name}-process-{decision.get('process_credit')}")
+        if rec and f"{name}-outcome" in grouped and "gain_over_outcome" in decision:
+            gains = paired(rec, grouped[f"{name}-outcome"], "eval_sampled_auc")
+            decision[f"{name}_gain"] = round(statistics.fmean(gains), 4)
+            decision[f"{name}_seeds"] = len(gains)
+            decision[f"{name}_gain_shrinks"] = decision[f"{name}_gain"] < decision["gain_over_outcome"]["mean"]
     main_runs = [r for r in results if not r["arm"].startswith("tune-")]
     text = "\n".join([
         f"Machine: {machine_line()}",
@@ -371,7 +399,8 @@ def report(results: Sequence[dict], rates: dict[str, float], planned: int) -> tu
         + ", ".join(f"{k} {v:g}" for k, v in rates.items()),
         f"Runs done: {len(main_runs)} of {planned} planned (tuning runs not counted)",
         "", "Sparse regime", "", table(sparse, "outcome"), "", slip_table(sparse),
-        "", "Moderate regime", "", table(moderate, "moderate-outcome"),
+        "", "Moderate regime (amendment 2)", "", table(moderate, "moderate-outcome"),
+        "", "Middle regime (the first moderate attempt, start below the target)", "", table(middle, "middle-outcome"),
         "", "Gameable step reward (sparse regime)", "", table(game, None), "", game_table(game),
         "", "Decision: " + json.dumps(decision),
     ])
@@ -408,9 +437,9 @@ def harness_rows(decision: dict[str, Any]) -> list[dict]:
 
 def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True, report_only: bool = False) -> list[dict]:
     """The experiment (``quick``: one run per arm, 2 steps, a temporary folder; a smoke test only; ``report_only``:
-    the report of the runs already done, none started)."""
-    from grpo_plus.demo import chains
-
+    the report of the runs already done, none started). A run is taken from its folder under ``runs_dir`` if it has
+    one, else from the results JSON's record if its arm's ``cli`` is unchanged, else run (``reuse=False``: every run
+    is run)."""
     start = time.perf_counter()
     if quick:
         with tempfile.TemporaryDirectory(prefix="process-chains-") as tmp:
@@ -418,42 +447,51 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True, r
             results = run_jobs(seed_major(arms), Path(tmp), PARALLEL, QUICK_FLAGS, reuse=False)
             _, decision = report(results, {}, len(results))
             return harness_rows(decision)
+    from grpo_plus.demo import chains_run
+
     runs_dir = runs_dir if runs_dir is not None else RUNS_DIR
-    if not report_only:
-        prepare_warm_start(chains.SPARSE)
-    tuning_jobs = seed_major(tuning_arms())
-    tuning = run_jobs(done(tuning_jobs, runs_dir) if report_only else tuning_jobs, runs_dir, PARALLEL, reuse=reuse)
+    if not reuse:
+        tuning = run_jobs(seed_major(tuning_arms()), runs_dir, PARALLEL, reuse=False)
+    else:
+        tuning = run_or_recall(seed_major(tuning_arms()), runs_dir, recorded(RESULTS_JSON, tuning_arms()), PARALLEL,
+                               report_only)
     rates = pick_rates(tuning)
-    sparse, moderate, gameable = main_arms(rates)
-    jobs = schedule(sparse, moderate, gameable)
+    sparse, moderate, gameable, middle = main_arms(rates)
+    all_arms = [*tuning_arms(), *sparse, *moderate, *gameable, *middle]
+    record = recorded(RESULTS_JSON, all_arms) if reuse else {}
+    jobs = schedule(sparse, moderate, gameable, middle)
     results = list(tuning)
-    for phase in phases(done(jobs, runs_dir) if report_only else jobs):
-        if not report_only and any(arm.name.startswith("moderate-") for arm, _ in phase):
-            prepare_warm_start(chains.MODERATE)
-        results += run_jobs(phase, runs_dir, PARALLEL, reuse=reuse)
+    for phase in phases(jobs):
+        pending = [job for job in phase if (job[0].name, job[1]) not in record and job not in done(phase, runs_dir)]
+        if pending and not report_only:
+            prepare_warm_start(chains_run.TASKS[REGIMES[regime(phase[0][0].name)]].warm_start)
+        results += (run_or_recall(phase, runs_dir, record, PARALLEL, report_only) if reuse
+                    else run_jobs(phase, runs_dir, PARALLEL, reuse=False))
     text, decision = report(results, rates, len(jobs))
     RESULTS_MD.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_MD.write_text(text + "\n")
-    all_arms = [*tuning_arms(), *sparse, *moderate, *gameable]
     RESULTS_JSON.write_text(json.dumps(results_json(results, all_arms, rates, decision), indent=1) + "\n")
     panels = (("eval_curve", "sampled_accuracy", "held-out sampled accuracy"),
               ("eval_curve", "steps_per_completion", "held-out steps per completion"),
               ("train_curve", "rewards/accuracy/mean", "training accuracy reward (sampled)"))
-    plot_curves(by_arm([r for r in results if r["arm"] in SPARSE_ARMS], list(SPARSE_ARMS)), panels, RESULTS_PNG,
-                "sparse long chains: mean ± std over seeds")
+    sparse_rows = [r for r in results if r["arm"] in SPARSE_ARMS]
+    if all("train_curve" in r for r in sparse_rows):  # runs recalled from the JSON have no training curve
+        plot_curves(by_arm(sparse_rows, list(SPARSE_ARMS)), panels, RESULTS_PNG,
+                    "sparse long chains: mean ± std over seeds")
+    regimes_panels = (("eval_curve", "sampled_accuracy", "held-out sampled accuracy"),
+                      ("eval_curve", "accuracy", "held-out greedy accuracy"))
+    plot_curves(by_arm([r for r in results if regime(r["arm"]) != "sparse"],
+                       [f"{name}-{a}" for name in ("moderate", "middle") for a in REGIME_ARMS]),
+                regimes_panels, RESULTS_REGIMES_PNG, "moderate and middle regimes: mean ± std over seeds")
     logger.info("process_chains: %d runs in %.0f s", len(results), time.perf_counter() - start)
     return harness_rows(decision)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 steps per arm: a smoke run, not the experiment")
-    parser.add_argument("--runs_dir", type=Path, default=None,
-                        help="where the runs go (default: outputs/process_chains)")
-    parser.add_argument("--fresh", action="store_true", help="re-run every run even if its summary exists")
+    parser = experiment_parser(__doc__, "process_chains", "2 steps per arm: a smoke run, not the experiment")
     parser.add_argument("--report_only", action="store_true", help="report the runs already done; start none")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    start_logging()
     run(quick=args.quick, runs_dir=args.runs_dir, reuse=not args.fresh, report_only=args.report_only)
     return 0
 

@@ -127,7 +127,9 @@ from benchmarks.experiment import (
     paired,
     per_seed,
     plot_curves,
+    recorded,
     run_jobs,
+    run_or_recall,
     seed_major,
     start_logging,
 )
@@ -412,12 +414,17 @@ def harness_rows(decision: Mapping[str, Any]) -> list[dict]:
 # ---------------------------------------------------------------------------------------------------- running
 def execute(arm_list: Sequence[Arm], runs_dir: Path, extra: Sequence[str] = (), reuse: bool = True,
             per_step: int = COMPLETIONS_PER_STEP) -> list[dict]:
-    """Run every (arm, seed) seed-major, at most ``PARALLEL`` at a time; each summary with its generation cost."""
+    """Run every (arm, seed) seed-major, at most ``PARALLEL`` at a time; each summary with its generation cost. With
+    ``reuse``, a run is taken from its folder if it has one, else from the results JSON's record (same ``cli``)."""
     jobs = seed_major(arm_list)
-    results = run_jobs(jobs, runs_dir, PARALLEL, extra, reuse=reuse)
+    if reuse and not extra:
+        results = run_or_recall(jobs, runs_dir, recorded(RESULTS_JSON, arm_list), PARALLEL)
+    else:
+        results = run_jobs(jobs, runs_dir, PARALLEL, extra, reuse=reuse)
+    arm_of = {arm.name: arm for arm in arm_list}
     for row in results:
         check_run(row)
-    return [add_cost(row, arm, per_step) for (arm, _), row in zip(jobs, results)]
+    return [add_cost(row, arm_of[row["arm"]], per_step) for row in results]
 
 
 def prepare_warm_start() -> None:

@@ -106,7 +106,9 @@ class DatasetArguments(ScriptArguments):
             "help": "Without model_name_or_path and dataset_name, `grpo-plus train` runs an embedded offline demo: "
             "'arithmetic' (one-step sums, configs/demo.yaml) or 'multistep' (chains of 2-4 dependent operations "
             "with a reference solution per problem and a greedy held-out evaluation, for outcome vs process "
-            "rewards: configs/demo_steps_outcome.yaml, configs/demo_steps_process.yaml).",
+            "rewards: configs/demo_steps_outcome.yaml, configs/demo_steps_process.yaml) or the 6-step chains of "
+            "configs/demo_chains_outcome.yaml / demo_chains_process.yaml: 'chains' (sparse: about 6 % of sampled "
+            "chains right at the start), 'chains_moderate' (about 21 %), 'chains_middle' (about 15 %).",
             "choices": list(DEMO_TASKS),
         },
     )

@@ -14,9 +14,10 @@ The warm start (:class:`ChainsWarmStart`) imitates a teacher with independent, o
 would take the result below zero) with that operation's rate, and computes exactly from what it wrote, so the lines
 after a slip are right given the line before them. Now and then (``restate_rate`` per line after the first) it also
 restates the value it has just computed on a line of its own (``14=14``): harmless, and the farmable line of the
-gameable-reward follow-up. Two regimes, each its own warm start (rates fixed in pilots, see
-``benchmarks/process_chains.py``): :data:`SPARSE` (a whole chain is right about 5 % of the time when sampled) and
-:data:`MODERATE` (about 25 %).
+gameable-reward follow-up. Three regimes, each its own warm start (rates fixed in pilots, see
+``benchmarks/process_chains.py``; the figures are the warm-started student's held-out sampled accuracy):
+:data:`SPARSE` (about 0.06), :data:`MODERATE` (about 0.21) and :data:`MIDDLE` (about 0.15; the first attempt at a
+moderate regime, kept for its results).
 """
 
 from __future__ import annotations
@@ -142,4 +143,5 @@ class ChainsWarmStart(WarmStartConfig):
 
 
 SPARSE = ChainsWarmStart()
-MODERATE = ChainsWarmStart(slip_rates=(("+", 0.12), ("-", 0.12), ("*", 0.4)))
+MODERATE = ChainsWarmStart(slip_rates=(("+", 0.1), ("-", 0.1), ("*", 0.35)))
+MIDDLE = ChainsWarmStart(slip_rates=(("+", 0.12), ("-", 0.12), ("*", 0.4)))

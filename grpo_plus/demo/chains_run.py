@@ -1,9 +1,10 @@
-"""The ``chains`` and ``chains_moderate`` demo tasks: :mod:`grpo_plus.demo.chains` trained with the demo recipe.
+"""The ``chains`` demo tasks (``chains``, ``chains_moderate``, ``chains_middle``): :mod:`grpo_plus.demo.chains` trained
+with the demo recipe.
 
 Kept apart from :mod:`grpo_plus.demo.chains` so that training and evaluation settings can change without
 invalidating the cached warm starts (whose keys hash that module's source). ``configs/demo_chains_outcome.yaml`` holds
 :data:`DEFAULT_ARGS` (outcome mode); ``configs/demo_chains_process.yaml`` differs only in the reward fields. Both train
-on the sparse regime; ``--demo_task chains_moderate`` selects the moderate one.
+on the sparse regime; ``--demo_task chains_moderate`` / ``chains_middle`` select the other regimes.
 
 Held-out evaluation (:func:`held_out_evaluation`): the 256 chains of :func:`grpo_plus.demo.chains.eval_chains`, never
 trained on, at steps 0, 25, 50, 75 and 100: greedy, and :data:`EVAL_SAMPLES` samples per problem at temperature 1 from
@@ -40,16 +41,7 @@ def held_out_evaluation(warm_start: chains.ChainsWarmStart, args):
     from grpo_plus.demo.evaluation import HeldOutEvalCallback
 
     held_out = chains.eval_chains(EVAL_PROBLEMS)
-    return HeldOutEvalCallback(
-        [c.prompt for c in held_out],
-        [c.solution for c in held_out],
-        max_new_tokens=args.max_completion_length,
-        separator=args.step_separator,
-        every=EVAL_EVERY,
-        num_samples=EVAL_SAMPLES,
-        sample_seed=EVAL_SAMPLE_SEED,
-        references=[c.reference for c in held_out],
-    )
+    return HeldOutEvalCallback.for_chains(held_out, args, EVAL_EVERY, EVAL_SAMPLES, EVAL_SAMPLE_SEED)
 
 
 def training_dataset(n: int, seed: int, warm_start: chains.ChainsWarmStart):
@@ -69,4 +61,8 @@ def _task(name: str, warm_start: chains.ChainsWarmStart) -> DemoTask:
     )
 
 
-TASKS = {"chains": _task("chains", chains.SPARSE), "chains_moderate": _task("chains_moderate", chains.MODERATE)}
+TASKS = {
+    "chains": _task("chains", chains.SPARSE),
+    "chains_moderate": _task("chains_moderate", chains.MODERATE),
+    "chains_middle": _task("chains_middle", chains.MIDDLE),
+}

@@ -298,6 +298,21 @@ def evaluate_sampled(
     return result
 
 
+def frozen_copy(model):
+    """A copy of ``model`` in eval mode without gradients: the policy at this moment, as a KL reference.
+
+    A ``forward`` set on the instance is dropped from the copy: TRL 1.16's fused LM head replaces the model's forward
+    by a closure over the *original model's* bound forward (``trl.trainer.utils``, ``_fused_forward``), so a plain
+    deep copy would run the policy's weights and measure a KL of 0. Without ``fused_lm_head=True`` that closure is
+    the class's forward, so the copy computes what the policy's patched forward would.
+    """
+    import copy
+
+    reference = copy.deepcopy(model)
+    reference.__dict__.pop("forward", None)
+    return reference.eval().requires_grad_(False)
+
+
 class HeldOutEvalCallback(TrainerCallback):
     """Evaluate the policy on a fixed set before training, every ``every`` steps and at the end.
 
@@ -379,9 +394,7 @@ class HeldOutEvalCallback(TrainerCallback):
 
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
         if self.num_samples and self.reference_model is None:
-            import copy
-
-            self.reference_model = copy.deepcopy(model).eval().requires_grad_(False)
+            self.reference_model = frozen_copy(model)
         if not self.curve:
             self.run(model, processing_class, state.global_step)
 

@@ -14,7 +14,7 @@ RATES = {"outcome": 3e-4, "partial": 1e-4, "process-sum": 1e-4, "process-min": 3
 
 
 def test_arms_are_the_protocols():
-    sparse, moderate, gameable = pc.main_arms(RATES)
+    sparse, moderate, gameable, middle = pc.main_arms(RATES)
     assert {a.name: a.seeds for a in sparse} == {
         "outcome": (0, 1, 2, 3, 4), "outcome-ds": (0, 1, 2), "partial": (0, 1, 2),
         "process-sum": (0, 1, 2, 3, 4), "process-min": (0, 1, 2, 3, 4),
@@ -25,6 +25,8 @@ def test_arms_are_the_protocols():
     assert by_name["partial"].cli[-3:] == ["accuracy,format,chain_step_fraction", "--learning_rate", "0.0001"]
     assert [a.name for a in moderate] == ["moderate-outcome", "moderate-process-sum", "moderate-process-min"]
     assert all(a.cli[2:4] == ["--demo_task", "chains_moderate"] and a.seeds == (0, 1, 2) for a in moderate)
+    assert [a.name for a in middle] == ["middle-outcome", "middle-process-sum", "middle-process-min"]
+    assert all(a.cli[2:4] == ["--demo_task", "chains_middle"] and a.seeds == (0, 1, 2) for a in middle)
     assert len(gameable) == 4 and all(a.seeds == (0, 1) for a in gameable)
     assert sum(len(a.seeds) for a in sparse) == 21 and len(pc.tuning_arms()) == 8
     assert all(a.seeds == (100,) for a in pc.tuning_arms())
@@ -33,10 +35,11 @@ def test_arms_are_the_protocols():
 def test_every_arm_parses_into_a_valid_config():
     from grpo_plus import cli
 
-    sparse, moderate, gameable = pc.main_arms(RATES)
-    for arm in [*pc.tuning_arms(), *sparse, *moderate, *gameable]:
+    sparse, moderate, gameable, middle = pc.main_arms(RATES)
+    for arm in [*pc.tuning_arms(), *sparse, *moderate, *gameable, *middle]:
         training_args, _, data_args, _ = cli.parse_train_args([*arm.cli, "--seed", "3", "--output_dir", "/tmp/x"])
-        assert data_args.demo_task == ("chains_moderate" if arm.name.startswith("moderate-") else "chains")
+        expected_task = {"moderate": "chains_moderate", "middle": "chains_middle"}.get(arm.name.split("-")[0], "chains")
+        assert data_args.demo_task == expected_task
         expected_mode = "process" if arm.cli[1] == pc.PROCESS_CONFIG else "outcome"
         assert training_args.reward_mode == expected_mode, arm.name
         if arm.name.startswith("gamed-"):
@@ -54,18 +57,20 @@ def test_learning_rate_per_family_ties_go_to_the_smaller():
     assert pc.pick_rates(results) == {"outcome": 3e-4, "partial": 1e-4}
 
 
-def test_order_is_sparse_first_seeds_then_gameable_then_moderate_then_the_rest():
+def test_order_is_sparse_first_seeds_then_gameable_middle_sparse_rest_moderate_then_middle_seed_2():
     jobs = pc.schedule(*pc.main_arms(RATES))
     names = [(a.name, s) for a, s in jobs]
+    assert len(names) == 47
     assert names[:5] == [("outcome", 0), ("outcome-ds", 0), ("partial", 0), ("process-sum", 0), ("process-min", 0)]
-    first_moderate = next(i for i, (n, _) in enumerate(names) if n.startswith("moderate-"))
     first_game = next(i for i, (n, _) in enumerate(names) if n.startswith("gamed-"))
-    assert first_game == 15 and first_moderate == 23
-    assert [n for n, s in names[23:26]] == ["moderate-outcome", "moderate-process-sum", "moderate-process-min"]
-    assert {s for _, s in names[23:26]} == {0}
-    assert names[32:] == [("outcome", 3), ("process-sum", 3), ("process-min", 3),
-                          ("outcome", 4), ("process-sum", 4), ("process-min", 4)]
-    assert [len(p) for p in pc.phases(jobs)] == [23, 9, 6]
+    assert first_game == 15
+    assert names[23:29] == [(f"middle-{a}", s) for s in (0, 1) for a in ("outcome", "process-sum", "process-min")]
+    assert names[29:35] == [("outcome", 3), ("process-sum", 3), ("process-min", 3),
+                            ("outcome", 4), ("process-sum", 4), ("process-min", 4)]
+    assert names[35:44] == [(f"moderate-{a}", s) for s in (0, 1, 2) for a in ("outcome", "process-sum", "process-min")]
+    assert names[44:] == [("middle-outcome", 2), ("middle-process-sum", 2), ("middle-process-min", 2)]
+    assert [len(p) for p in pc.phases(jobs)] == [23, 6, 6, 9, 3]
+    assert [pc.regime(p[0][0].name) for p in pc.phases(jobs)] == ["sparse", "middle", "sparse", "moderate", "middle"]
 
 
 def _run(arm, seed, auc, steps_before=6.0, steps_after=6.0):
@@ -107,7 +112,7 @@ def test_an_unhealthy_winner_is_not_recommended():
 
 
 def test_results_json_has_cli_and_per_seed_figures():
-    sparse, _, _ = pc.main_arms(RATES)
+    sparse, _, _, _ = pc.main_arms(RATES)
     results = [{**_run("outcome", 0, 0.3), "cpu_s_per_step": 1.0}, {**_run("outcome", 1, 0.4), "wall_time_s": 2.0}]
     out = pc.results_json(results, sparse, RATES, {"process_credit": None})
     assert out["arms"]["outcome"]["cli"] == ["--config", pc.OUTCOME_CONFIG, "--learning_rate", "0.0003"]

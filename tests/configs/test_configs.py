@@ -127,7 +127,7 @@ def test_multistep_configs_parse_into_demo_overrides(path):
 def test_demo_task_is_validated():
     with pytest.raises(
         ValueError,
-        match="demo_task='chess' is not valid; choose one of: 'arithmetic', 'multistep', 'chains', 'chains_moderate'",
+        match="demo_task='chess' is not valid; choose one of: 'arithmetic', 'multistep', 'chains', 'chains_moderate', 'chains_middle'",
     ):
         cli.DatasetArguments(demo_task="chess")
 

@@ -13,8 +13,10 @@ from grpo_plus.demo.evaluation import (
     auc,
     chain_diagnostics,
     evaluate_sampled,
+    frozen_copy,
     pass_at_k,
     preserved_rng,
+    token_statistics,
 )
 
 
@@ -102,6 +104,40 @@ def test_sampled_evaluation_is_deterministic_and_keeps_the_callers_rng(tiny):
     assert first["entropy"] > 0 and math.isnan(first["kl_to_reference"])
     with_ref = evaluate_sampled(model, tokenizer, prompts, solutions, 6, 3, seed=11, reference=model)
     assert with_ref["kl_to_reference"] == 0.0  # the policy against itself
+
+
+def test_kl_reference_survives_trls_patched_forward(tiny_model_dir):
+    """TRL's fused LM head sets a forward closing over the policy's own forward; the reference copy must not run the
+    policy. KL checked against k3 computed by hand from two independently loaded models."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl.trainer.utils import add_fused_lm_head
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    policy = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    add_fused_lm_head(policy)
+    assert "forward" in policy.__dict__
+    reference = frozen_copy(policy)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for param in policy.parameters():
+            param.add_(0.05 * torch.randn_like(param))
+    prompt, completion = "What is 1 + 2? ", tokenizer("3</answer>")["input_ids"]
+    _, kl = token_statistics(policy, reference, tokenizer, [prompt], [completion])
+
+    start = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    moved = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    moved.load_state_dict({k: v for k, v in policy.state_dict().items()})
+    ids = torch.tensor([tokenizer(prompt)["input_ids"] + completion])
+    n = len(completion)
+    with torch.no_grad():
+        log_p = torch.log_softmax(moved(ids).logits[0, -n - 1 : -1], -1)
+        log_ref = torch.log_softmax(start(ids).logits[0, -n - 1 : -1], -1)
+    target = ids[0, -n:]
+    log_r = log_ref[range(n), target] - log_p[range(n), target]
+    expected = float((log_r.exp() - 1 - log_r).mean())
+    assert expected > 1e-3
+    assert kl == pytest.approx(expected, rel=1e-4)
 
 
 @pytest.mark.slow
