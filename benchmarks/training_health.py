@@ -101,6 +101,13 @@ AMENDMENT 1 (2026-12-04, committed before any run of this experiment). When this
 config used process_credit min; issue 21's process_chains result (its rule 6) made sum the default and the config's
 credit before any run here. The ``process`` arm stays "the config as shipped", so it runs with sum. Time: the 33 runs
 take about 75 minutes with 2 at a time (measured runs of the same task in process_chains), not 2-3 hours.
+
+DEVIATION 1 (found while the runs were under way, before any report was made). The held-out KL to the warm start was 0
+at every evaluation of every run: the evaluation's reference copy ran the policy's weights through TRL's patched
+forward (fixed in grpo_plus.demo.evaluation.frozen_copy, with a test against a hand-computed k3). The KL at the end is
+re-measured from each run's saved final weights (``with_end_kl``: the same chains, samples and seed, checked to give
+the run's own sampled accuracy and entropy); the KL curve over steps is lost, so the figure shows sampled accuracy and
+entropy only. No decision rule used the KL.
 """
 
 from __future__ import annotations
@@ -154,6 +161,7 @@ PASS_AT_8 = "eval_pass_at_8_after"
 PASS_AT_8_TOLERANCE = 0.03  # rule 1: no loss of pass@8 beyond this
 HEALTHY = 0.10  # rule 2
 PER_COMPLETIONS = 10_000
+END_EVALUATION = "end_evaluation.json"  # a run's re-measured last evaluation (with_end_kl), kept in its folder
 
 BETA = "0.04"
 ARMS: dict[str, tuple[str, tuple[str, ...]]] = {  # name -> (config, flags); the protocol's list, in its order
@@ -283,6 +291,50 @@ def add_cost(row: dict, arm: Arm, per_step: int = COMPLETIONS_PER_STEP) -> dict:
     count = completions_generated(row["steps"], per_step, rounds, mu)
     gain = gain_per_completions(row["eval_sampled_accuracy_before"], row["eval_sampled_accuracy_after"], count)
     return {**row, "completions_generated": round(count, 1), "gain_per_10k_completions": round(gain, 4)}
+
+
+def end_evaluation(run_dir: Path, warm_start_dir: str | Path) -> dict[str, float]:
+    """A run's last sampled held-out evaluation re-measured from its saved weights, with the warm start as the KL
+    reference: the same 256 chains, 8 samples each from the same seed (so the same completions), one torch thread.
+
+    Returns ``sampled_accuracy``, ``entropy`` and ``kl_to_reference`` (k3 per token, :func:`token_statistics`). For
+    runs whose in-training KL was 0 because of the reference-copy bug (amendment 2 of process_chains; deviation 1).
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from grpo_plus.demo import chains, chains_run
+    from grpo_plus.demo.evaluation import evaluate_sampled
+    from grpo_plus.demo.warmstart import torch_threads
+
+    held_out = chains.eval_chains(chains_run.EVAL_PROBLEMS)
+    with torch_threads(1):
+        policy = AutoModelForCausalLM.from_pretrained(run_dir).eval()
+        reference = AutoModelForCausalLM.from_pretrained(warm_start_dir).eval()
+        tokenizer = AutoTokenizer.from_pretrained(run_dir)
+        out = evaluate_sampled(policy, tokenizer, [c.prompt for c in held_out], [c.solution for c in held_out],
+                               chains_run.DEFAULT_ARGS["max_completion_length"], chains_run.EVAL_SAMPLES,
+                               chains_run.EVAL_SAMPLE_SEED, reference=reference)
+    return {key: out[key] for key in ("sampled_accuracy", "entropy", "kl_to_reference")}
+
+
+def with_end_kl(row: dict, runs_dir: Path, warm_start_dir: str | Path, tolerance: float = 1e-3) -> dict:
+    """``row`` with ``eval_kl_to_reference_after`` re-measured by :func:`end_evaluation` when the run recorded 0 and
+    its weights are on disk; raises if the re-measured sampled accuracy or entropy is not the run's own (then the
+    completions were not the same)."""
+    run_dir = runs_dir / f"{row['arm']}-seed{row['seed']}"
+    if row.get("eval_kl_to_reference_after") != 0.0 or not (run_dir / "model.safetensors").is_file():
+        return row
+    saved = run_dir / END_EVALUATION
+    if saved.is_file():
+        again = json.loads(saved.read_text())
+    else:
+        again = end_evaluation(run_dir, warm_start_dir)
+        saved.write_text(json.dumps(again) + "\n")
+    for key, recorded_key in (("sampled_accuracy", "eval_sampled_accuracy_after"), ("entropy", "eval_entropy_after")):
+        if abs(again[key] - row[recorded_key]) > tolerance:
+            raise ValueError(f"{row['arm']} seed {row['seed']}: re-measured {key} {again[key]:.4f} is not the run's "
+                             f"{row[recorded_key]:.4f}: not the same completions")
+    return {**row, "eval_kl_to_reference_after": round(again["kl_to_reference"], 5), "kl_end_remeasured": True}
 
 
 # ---------------------------------------------------------------------------------------------------- analysis
@@ -427,12 +479,12 @@ def execute(arm_list: Sequence[Arm], runs_dir: Path, extra: Sequence[str] = (), 
     return [add_cost(row, arm_of[row["arm"]], per_step) for row in results]
 
 
-def prepare_warm_start() -> None:
-    """Build the chains task's warm start (if not cached) before runs start in parallel and load the cached copy."""
+def prepare_warm_start() -> str:
+    """Build the chains task's warm start (if not cached) before runs start in parallel; its path."""
     from grpo_plus.demo import chains_run
     from grpo_plus.demo.warmstart import ensure_warm_start
 
-    ensure_warm_start(chains_run.TASKS["chains"].warm_start, num_threads=1)
+    return ensure_warm_start(chains_run.TASKS["chains"].warm_start, num_threads=1)
 
 
 def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True,
@@ -447,17 +499,17 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True,
             results = execute(arm_list, Path(tmp), QUICK_FLAGS, reuse=False, per_step=QUICK_COMPLETIONS_PER_STEP)
         _, decision = report(results, len(results))
         return harness_rows(decision)
-    prepare_warm_start()
+    warm_start_dir = prepare_warm_start()
     arm_list = arms(names=names)
     planned = len(seed_major(arm_list))
-    results = execute(arm_list, runs_dir if runs_dir is not None else RUNS_DIR, reuse=reuse)
+    runs_dir = runs_dir if runs_dir is not None else RUNS_DIR
+    results = [with_end_kl(row, runs_dir, warm_start_dir) for row in execute(arm_list, runs_dir, reuse=reuse)]
     text, decision = report(results, planned)
     RESULTS_MD.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_MD.write_text(text + "\n")
     RESULTS_JSON.write_text(json.dumps(results_json(results, arm_list, decision, planned), indent=1) + "\n")
     panels = (("eval_curve", "sampled_accuracy", "held-out sampled accuracy"),
-              ("eval_curve", "entropy", "policy entropy per token (held-out samples)"),
-              ("eval_curve", "kl_to_reference", "KL to the warm start per token (k3)"))
+              ("eval_curve", "entropy", "policy entropy per token (held-out samples)"))
     plot_curves(by_arm(results, list(ARMS)), panels, RESULTS_PNG, "training health on sparse long chains: mean ± std")
     logger.info("training_health: %d runs in %.0f s", len(results), time.perf_counter() - start)
     return harness_rows(decision)

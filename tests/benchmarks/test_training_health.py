@@ -373,3 +373,29 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_warm_start(tmp_path, monkeypatch, 
     assert completions["kl_cov"] == 16  # 2 steps x 16 completions / num_iterations 2
     assert completions["dynamic_sampling"] in (32, 48, 64, 80, 96, 112, 128)  # 2 steps x 16 x 1-4 rounds
     assert [r["benchmark"] for r in rows] == ["training_health: defaults"]  # no baseline: nothing to compare
+
+
+def test_end_kl_is_remeasured_only_where_it_was_zero_and_must_reproduce_the_run(tmp_path, monkeypatch):
+    """Deviation 1: a recorded KL of 0 is replaced by the re-measured one (kept in the run's folder), other rows are
+    left alone, and a re-measurement that does not give the run's own accuracy and entropy is refused."""
+    calls = []
+
+    def fake_end_evaluation(run_dir, warm_start_dir):
+        calls.append(run_dir.name)
+        return {"sampled_accuracy": 0.8, "entropy": 0.02, "kl_to_reference": 0.123456}
+
+    monkeypatch.setattr(th, "end_evaluation", fake_end_evaluation)
+    for name in ("baseline-seed0", "baseline-seed1"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.safetensors").write_bytes(b"")
+    row = {"arm": "baseline", "seed": 0, "eval_kl_to_reference_after": 0.0, "eval_sampled_accuracy_after": 0.8,
+           "eval_entropy_after": 0.02}
+    out = th.with_end_kl(row, tmp_path, "warm")
+    assert out["eval_kl_to_reference_after"] == 0.12346 and out["kl_end_remeasured"] is True
+    assert th.with_end_kl(row, tmp_path, "warm") == out and calls == ["baseline-seed0"]  # the second from the folder
+    measured = {**row, "eval_kl_to_reference_after": 0.05}
+    assert th.with_end_kl(measured, tmp_path, "warm") is measured
+    no_weights = {**row, "seed": 2}
+    assert th.with_end_kl(no_weights, tmp_path, "warm") is no_weights
+    with pytest.raises(ValueError, match="baseline seed 1: re-measured sampled_accuracy 0.8000 is not the run's 0.7000"):
+        th.with_end_kl({**row, "seed": 1, "eval_sampled_accuracy_after": 0.7}, tmp_path, "warm")
