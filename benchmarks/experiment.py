@@ -209,6 +209,7 @@ def smooth(values: Sequence[float], window: int) -> list[float]:
 def plot_curves(grouped: dict[str, list[dict]], panels: Sequence[tuple], path: Path, title: str = ""):
     """One panel per (curve source, key, label[, moving-average window]): per arm the mean over seeds with a ± std
     band. Panels of a ``steps`` key start at 0, so that a fall in steps shows at its true size."""
+    from matplotlib import colormaps
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -217,14 +218,15 @@ def plot_curves(grouped: dict[str, list[dict]], panels: Sequence[tuple], path: P
     for i, (source, key, label, *rest) in enumerate(panels):
         window = rest[0] if rest else 1
         ax = fig.add_subplot(1, len(panels), i + 1)
-        for arm, rows in grouped.items():
+        for j, (arm, rows) in enumerate(grouped.items()):
             steps, means, stds = curve(rows, source, key)
             if not steps:
                 continue
             if window > 1:
                 means, stds = smooth(means, window), smooth(stds, window)
             marker = "o" if len(steps) <= 20 else None
-            (line,) = ax.plot(steps, means, marker=marker, markersize=3, label=f"{arm} (n={len(rows)})")
+            color = colormaps["tab20"](j % 20) if len(grouped) > 10 else None  # the default cycle repeats after 10
+            (line,) = ax.plot(steps, means, marker=marker, markersize=3, color=color, label=f"{arm} (n={len(rows)})")
             ax.fill_between(steps, [m - s for m, s in zip(means, stds)], [m + s for m, s in zip(means, stds)],
                             color=line.get_color(), alpha=0.15, linewidth=0)
         if "steps" in key:
