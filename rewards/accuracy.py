@@ -307,6 +307,12 @@ def _phrase_answer(content: str) -> str | None:
     """The answer written after an anchored final-answer phrase (``content``: the rest of its line, or the next
     lines when that is blank)."""
     content = content.replace("。", ". ").strip().strip("*_").strip()
+    # the phrase inside ``\\text{Answer: }``, and the prompt's "(without quotes)" echoed after the answer
+    content = re.sub(r"^\}\s*", "", content).replace("(without quotes)", "").strip()
+    content = re.sub(r"^(?:\\q?quad\b|\\[,;:! ])\s*", "", content)  # "\\text{Answer:} \\quad 137"
+    if not re.match(r"\\[\[(]|\$", content):
+        # "\\[Answer: 5\\]": the display's closing delimiter is no part of the answer
+        content = re.sub(r"\s*(?:\\\]|\\\)|\$\$)[ \t]*(?=\n|$)", "", content, count=1)
     content = re.sub(r"^(\S+?)_{2,}(?=[\s.]|$)", r"\1", content)
     if not content:
         return None
@@ -319,7 +325,7 @@ def _phrase_answer(content: str) -> str | None:
         tokens.sort()
         return join_values(_list_around(content, tokens, 0, forward=True))
     sentence = re.split(r"(?<=[^\d\s])\.(?:\s|$)|\.\s|;\s|\s—\s", line, maxsplit=1)[0].strip().rstrip(".").strip("*_ ")
-    bare = re.sub(r"(?:\s+[a-zA-Z]+\.?)+$", "", sentence).strip()
+    bare = re.sub(r"(?:\s+[a-zA-Z]{2,}\.?)+$", "", sentence).strip()
     if bare and "$" not in bare and not _is_prose(bare) and re.search(r"[\w\\]", bare):
         number = _NUMBER_TOKEN.fullmatch(bare)
         return _number_source(number) if number else bare
@@ -341,6 +347,12 @@ def _mathematical(answer: str) -> bool:
     return bool(re.search(r"\d|\\[a-zA-Z]|^\(?[A-E]\)?$", answer))
 
 
+def _cut_off(line: str) -> bool:
+    """True when ``line`` stops inside an expression: an unclosed ``$`` or brace."""
+    line = line.replace("\\$", "").replace("\\{", "").replace("\\}", "")
+    return line.count("$") % 2 == 1 or line.count("{") > line.count("}")
+
+
 def phrase_answer(text: str) -> str | None:
     """The answer after the last anchored final-answer phrase of ``text`` (rule d), or None. A phrase that only
     restates the answer in words (``The answer (words) is twenty-seven.``) gives way to the last phrase with a
@@ -349,6 +361,8 @@ def phrase_answer(text: str) -> str | None:
     for anchor in list(_ANCHOR.finditer(text))[-_MAX_ANCHORS:][::-1]:
         rest = text[anchor.end() : anchor.end() + _MAX_PHRASE]
         line, _, following = rest.partition("\n")
+        if not following and anchor.end() + len(rest) >= len(text.rstrip()) and _cut_off(line):
+            continue  # the last answer was cut off by the length limit mid-expression: the one before it counts
         answer = _phrase_answer(rest if re.search(r"[A-Za-z0-9\\$]", line) else following)
         if answer is None:
             continue
@@ -401,8 +415,9 @@ _ORDINAL = re.compile(
 
 
 def _drop_ordinals(source: str) -> str:
-    """``12^{\\text{th}}`` and ``12th`` read as ``12`` (math-verify reads the suffix as a product of variables)."""
-    return _ORDINAL.sub("", source)
+    """``12^{\\text{th}}`` and ``12th`` read as ``12`` (math-verify reads the suffix as a product of variables);
+    spacing macros removed as in golds (``5 \\, \\text{cm}``, ``10\\,000``: the comma of ``\\,`` is no list)."""
+    return _GOLD_SPACING.sub("", _ORDINAL.sub("", source)).strip().rstrip(".").rstrip()
 
 
 _EXACT_GOLD = re.compile(r"\\sqrt|\\pi|\\log|\\ln|\\sin|\\cos|\\tan|\\pm|\be\^")

@@ -130,6 +130,42 @@ def test_zero_sided_equation_is_compared_side_against_side(accuracy):
     assert grade_all(accuracy, cases) == []
 
 
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("So the asymptote is found.\n\\[\n\\text{Answer: } \\frac{4}{3}\n\\]", "\\frac{4}{3}"),  # inside \\text{}
+        ("Answer: -\\frac{\\pi}{6} (without quotes)", "-\\frac{\\pi}{6}"),  # the prompt's words echoed
+        ("Final Answer:\n$$ 5 \\, \\text{cm} $$", "5  \\text{cm}"),  # the comma of \\, is no list
+        ("$$\n\\text{Answer:} \\quad 137\\frac{1}{2}\n$$", "137\\frac{1}{2}"),
+        ("Therefore:\n\\[Answer: 5\\]", "5"),  # the display's closing delimiter
+        ("Answer: $15x - 80.$", "15x - 80"),  # the sentence's period inside the math
+        ("Answer: p - q", "p - q"),  # a one-letter variable is no trailing word
+        ("Answer: \\cot x", "\\cot x"),
+        ("Answer: 12 dollars.", "12"),
+        # the last answer cut off mid-expression by the length limit: the one before it counts
+        ("Answer: $\\dfrac{5}{13}$\n\nAnswer: $\\dfrac{5}{13}$\n\nAnswer: $\\dfrac{", "\\dfrac{5}{13}"),
+    ],
+)
+def test_answer_phrase_forms_of_instruct_models(text, answer):
+    assert auto(text) == (answer, BOXED)
+
+
+def test_answer_phrase_forms_grade_right_and_wrong(accuracy):
+    cases = [
+        ("\\frac43", "Leading terms.\n\\[\n\\text{Answer: } \\frac{4}{3}\n\\]", 1.0),
+        ("\\frac43", "Leading terms.\n\\[\n\\text{Answer: } \\frac{3}{4}\n\\]", 0.0),
+        ("-\\frac{\\pi}{6}", "Answer: -\\frac{\\pi}{6} (without quotes)", 1.0),
+        ("-\\frac{\\pi}{6}", "Answer: \\frac{\\pi}{6} (without quotes)", 0.0),
+        ("5", "The height follows.\n\nFinal Answer:\n$$ 5 \\, \\text{cm} $$", 1.0),
+        ("5", "The height follows.\n\nFinal Answer:\n$$ 3 \\, \\text{cm} $$", 0.0),
+        ("p - q", "Combining the sums.\n\nAnswer: p - q", 1.0),
+        ("p - q", "Combining the sums.\n\nAnswer: p + q", 0.0),
+        ("\\frac{5}{13}", "Answer: $\\dfrac{5}{13}$\n\nAnswer: $\\dfrac{5}{13}$\n\nAnswer: $\\dfrac{", 1.0),
+        ("\\frac{5}{13}", "Answer: $\\dfrac{5}{12}$\n\nAnswer: $\\dfrac{5}{12}$\n\nAnswer: $\\dfrac{", 0.0),
+    ]
+    assert grade_all(accuracy, cases) == []
+
+
 # --------------------------------------------------------------------------------------- several values
 
 
