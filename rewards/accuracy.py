@@ -717,7 +717,22 @@ def rule_grade(gold: str, source: str, mode: str, allow_expressions: bool = Fals
             return float(value == Fraction(_plain_gold_value(gold).replace(",", ""))), "[percent]"
         if not allow_expressions and is_unevaluated_expression(source):
             return 0.0, "[expression]"
+    if not allow_expressions and unevaluated_function(gold, source):
+        return 0.0, "[expression]"
     return None
+
+
+_FUNCTION = re.compile(r"\\(?:arc)?(?:sin|cos|tan|cot|sec|csc|log|ln|[dt]?binom)(?![a-zA-Z])")
+
+
+def unevaluated_function(gold: str, source: str) -> bool:
+    """True when the answer applies a trigonometric, logarithm or binomial command to numbers only
+    (``\\arcsin \\left( -\\frac{1}{2} \\right)``, ``\\sin 30^\\circ``: the question's expression copied, which
+    math-verify evaluates) and the gold uses no such command."""
+    source = source.rsplit("=", 1)[-1]  # in an equation the last side is the answer
+    if not _FUNCTION.search(source) or _FUNCTION.search(_gold_text(gold)):
+        return False
+    return not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", " ", source))
 
 
 def fast_grade(gold: str, source: str, mode: str) -> float | None:

@@ -166,6 +166,19 @@ def test_answer_phrase_forms_grade_right_and_wrong(accuracy):
     assert grade_all(accuracy, cases) == []
 
 
+def test_question_function_copied_as_the_answer(accuracy):
+    # "Compute arcsin(-1/2)": repeating the question's expression is no answer, though math-verify evaluates it
+    cases = [
+        ("-\\frac{\\pi}{6}", "Compute $\\arcsin \\left( -\\frac{1}{2} \\right).$", 0.0),
+        ("-\\frac{\\pi}{6}", "So the angle is \\boxed{-\\frac{\\pi}{6}}.", 1.0),
+        ("\\frac{1}{2}", "The value is \\boxed{\\sin 30^\\circ}.", 0.0),
+        ("\\frac{1}{2}", "The value is \\boxed{\\sin 30^\\circ = \\frac{1}{2}}.", 1.0),  # the last side answers
+        ("\\cot x", "Answer: \\cot x", 1.0),  # a function of a variable, as the gold writes it
+        ("3", "The product is \\boxed{\\log_2 8}.", 0.0),
+    ]
+    assert grade_all(accuracy, cases) == []
+
+
 # --------------------------------------------------------------------------------------- several values
 
 
