@@ -348,9 +348,11 @@ def _mathematical(answer: str) -> bool:
 
 
 def _cut_off(line: str) -> bool:
-    """True when ``line`` stops inside an expression: an unclosed ``$`` or brace."""
+    """True when ``line`` stops inside an expression: an unclosed brace, or an unclosed ``$`` opening a LaTeX
+    command (``$\\dfrac{``; ``$ANSWER`` and ``$23`` are words and numbers)."""
     line = line.replace("\\$", "").replace("\\{", "").replace("\\}", "")
-    return line.count("$") % 2 == 1 or line.count("{") > line.count("}")
+    unclosed = line.count("$") % 2 == 1 and re.search(r"\$\s*\\[a-zA-Z][^$]*$", line) is not None
+    return unclosed or line.count("{") > line.count("}")
 
 
 def phrase_answer(text: str) -> str | None:

@@ -144,6 +144,7 @@ def test_zero_sided_equation_is_compared_side_against_side(accuracy):
         ("Answer: 12 dollars.", "12"),
         # the last answer cut off mid-expression by the length limit: the one before it counts
         ("Answer: $\\dfrac{5}{13}$\n\nAnswer: $\\dfrac{5}{13}$\n\nAnswer: $\\dfrac{", "\\dfrac{5}{13}"),
+        ("The GCF is 12, and 12 + 11 = 23.\n\nAnswer: $23", "23"),  # a lone $ before a number is not cut off
     ],
 )
 def test_answer_phrase_forms_of_instruct_models(text, answer):
@@ -162,6 +163,8 @@ def test_answer_phrase_forms_grade_right_and_wrong(accuracy):
         ("p - q", "Combining the sums.\n\nAnswer: p + q", 0.0),
         ("\\frac{5}{13}", "Answer: $\\dfrac{5}{13}$\n\nAnswer: $\\dfrac{5}{13}$\n\nAnswer: $\\dfrac{", 1.0),
         ("\\frac{5}{13}", "Answer: $\\dfrac{5}{12}$\n\nAnswer: $\\dfrac{5}{12}$\n\nAnswer: $\\dfrac{", 0.0),
+        # the prompt's placeholder left unfilled: no answer, though x = 5 was tried on the way
+        ("x=5", "Try x = 5: 5 = 1 + 4 fails.\n\nNeither solution works.\n\nAnswer: $ANSWER (None)", 0.0),
     ]
     assert grade_all(accuracy, cases) == []
 
