@@ -174,6 +174,14 @@ def paired(rows: Sequence[dict], baseline: Sequence[dict], key: str) -> list[flo
     return [r[key] - base[r["seed"]] for r in sorted(rows, key=lambda r: r["seed"]) if r["seed"] in base]
 
 
+def steps_within(rows: Sequence[dict], tolerance: float) -> bool:
+    """An arm is healthy: its mean steps per completion at the end within ``tolerance`` (a fraction) of the mean at
+    the start (no separator avoidance, no step farming)."""
+    before = statistics.fmean(r["steps_per_completion_before"] for r in rows)
+    after = statistics.fmean(r["steps_per_completion_after"] for r in rows)
+    return abs(after - before) <= tolerance * before
+
+
 def by_arm(results: Sequence[dict], order: Sequence[str]) -> dict[str, list[dict]]:
     """Results grouped by arm in ``order`` (arms not in it after, by name), each list sorted by seed."""
     grouped: dict[str, list[dict]] = {}

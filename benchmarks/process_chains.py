@@ -136,6 +136,7 @@ from benchmarks.experiment import (
     run_or_recall,
     seed_major,
     start_logging,
+    steps_within,
     welch_se,
 )
 
@@ -265,9 +266,8 @@ def phases(jobs: Sequence[tuple[Arm, int]]) -> list[list[tuple[Arm, int]]]:
 
 # ---------------------------------------------------------------------------------------------------- analysis
 def healthy(rows: Sequence[dict]) -> bool:
-    before = statistics.fmean(r["steps_per_completion_before"] for r in rows)
-    after = statistics.fmean(r["steps_per_completion_after"] for r in rows)
-    return abs(after - before) <= HEALTHY * before
+    """Rule 2 (healthy): mean steps per completion at the end within ``HEALTHY`` of the mean at the start."""
+    return steps_within(rows, HEALTHY)
 
 
 def decide(grouped: dict[str, list[dict]]) -> dict[str, Any]:

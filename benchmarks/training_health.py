@@ -139,6 +139,7 @@ from benchmarks.experiment import (
     run_or_recall,
     seed_major,
     start_logging,
+    steps_within,
 )
 
 logger = logging.getLogger(__name__)
@@ -255,11 +256,9 @@ def verdict(auc_diffs: Sequence[float], pass_diffs: Sequence[float]) -> str:
     return "no detectable effect"
 
 
-def healthy(rows: Sequence[Mapping]) -> bool:
-    """Rule 2: mean steps per completion at the end within ``HEALTHY`` of the mean at the start."""
-    before = statistics.fmean(r["steps_per_completion_before"] for r in rows)
-    after = statistics.fmean(r["steps_per_completion_after"] for r in rows)
-    return abs(after - before) <= HEALTHY * before
+def healthy(rows: Sequence[dict]) -> bool:
+    """Rule 2 (healthy): mean steps per completion at the end within ``HEALTHY`` of the mean at the start."""
+    return steps_within(rows, HEALTHY)
 
 
 def check_run(row: Mapping[str, Any], num_samples: int = 8, tolerance: float = 1e-3) -> None:
