@@ -11,6 +11,15 @@ reward (defaults) disagreed was audited, in two ways:
   ages of Qing, Rayna and Paolo" or "the minimum and maximum", the completions read name each value);
 * the others were read one by one, grouped by (gold, extracted answer).
 
+The second source's labels (kuk/simple-evals-ru) are an LLM judge's verdicts; every completion on which it and the
+``accuracy`` reward (with the rules of that round) disagreed was read one by one, grouped by (gold, extracted answer),
+with its question. The criterion is the one above: the final answer's value against the gold's, as the question
+asks for it (an unsimplified fraction of the right value is right unless the question asks for lowest terms; a
+value without the unit, degree sign or base subscript the question names is right; a right final answer after
+wrong arithmetic is right; no final answer, a cut-off completion or a different value is wrong). 84 of its labels
+were corrected (78 to right, 6 to wrong), and 4 more Qwen2.5-Math labels whose disagreement the new rules brought
+up.
+
 ``AUDITS`` maps a record id (as built by :mod:`benchmarks.accuracy_math_data`) to ``(audited label, reason)`` where
 the source label is wrong; where it was right (the reward erred) or could not be decided on reading (a rounded
 decimal for a fraction, an answer stated and then followed by garbage), the record keeps its label and is not listed.
@@ -756,3 +765,124 @@ AUDITS: dict[str, tuple[bool, str]] = {
     'rl-sft/7B-eval-to/olympiadbench/556': (True, _R44),
     'rl-sft/7B-eval-to/olympiadbench/66': (False, _R27),
 }
+
+
+# ---- added with the second source (kuk/simple-evals-ru) and the rules of that round: every disagreement read
+# one by one, grouped by (gold, extracted answer)
+
+_S00 = '(3/2, -25/2) is not the gold (3/2, -13)'
+_S01 = '(E): the gold \\text{(E)}'
+_S02 = "-2, 1: the gold's values (the question asks for all such integers)"
+_S03 = '-5x + 7y - 11z - 4 = 0 has A < 0; the question asks for A > 0 (the gold 5x - 7y + 11z + 4 = 0)'
+_S04 = '10 (percent): the gold 10 (the question asks for the rate in percent)'
+_S05 = '10%: the gold 10 (the question asks by what percent)'
+_S06 = '12 (a = 10, b = 2): the gold'
+_S07 = '12: the gold'
+_S08 = '203: the gold'
+_S09 = "2187/5625 = 243/625: the gold's value (not in lowest terms)"
+_S10 = '2516, the gold 2516_8 without its base subscript (the question asks for base 8)'
+_S11 = '3/2: the gold'
+_S12 = '30 (degrees): the gold 30^\\circ (the question asks for the angle in degrees)'
+_S13 = '31 is not the gold 4495'
+_S14 = '40, the gold 40_9 without its base subscript (the question asks for base 9)'
+_S15 = "65/169 = 5/13: the gold's value (not in lowest terms; the question does not ask for them)"
+_S16 = '81: the gold (the final answer; the arithmetic before it is wrong)'
+_S17 = 'Chris is 10 years old: the gold 10'
+_S18 = 'cut off mid-sentence before any answer; 10,080 is written nowhere'
+_S19 = "no final answer: the completion repeats '= 4 \\cdot 2^{4/3}' until cut off; 16 is written nowhere as its answer"
+_S20 = 'the chain ends with 15x - 80: the gold'
+_S21 = 'the completion ends with 6 / 4 = 1: its final answer is 1, not the gold 6'
+_S22 = 'x = 5: the gold 5 (the final answer; the arithmetic before it is wrong)'
+_S23 = 'x = \\sqrt{3}: the gold'
+_S24 = '±sqrt(17 - 12 sqrt 2) = ±(3 - 2 sqrt 2): -(3 - 2 sqrt 2) is no solution and 3 + 2 sqrt 2 is missing'
+
+AUDITS.update({
+    'rl-sft/1.5B-eval-nb/olympiadbench/291': (True, _S23),
+    'rl-sft/1.5B-eval-to+pi1+ci/math500/179': (False, _S03),
+    'rl-sft/1.5B-eval-to/test_qwen25-math-cot/math500/384': (True, _S20),
+    'rl-sft/7B-eval-promptnobox/olympiadbench/291': (True, _S23),
+    'simple-evals-ru/01_gemini_flash_1_5/1064': (True, _S05),
+    'simple-evals-ru/02_llama_3_2_1b/1380': (False, _S18),
+    'simple-evals-ru/03_llama_3_2_3b/1064': (True, _S05),
+    'simple-evals-ru/04_llama_3_1_8b/1064': (True, _S05),
+    'simple-evals-ru/04_llama_3_1_8b/1164': (True, _S01),
+    'simple-evals-ru/05_llama_3_3_70b/1049': (True, _S12),
+    'simple-evals-ru/05_llama_3_3_70b/1164': (True, _S01),
+    'simple-evals-ru/05_llama_3_3_70b/2146': (True, _S15),
+    'simple-evals-ru/05_llama_3_3_70b/3560': (True, _S09),
+    'simple-evals-ru/06_qwen_2_5_7b/1049': (True, _S12),
+    'simple-evals-ru/06_qwen_2_5_7b/1064': (True, _S05),
+    'simple-evals-ru/06_qwen_2_5_7b/4349': (True, _S02),
+    'simple-evals-ru/07_yandexgpt_4_lite/2754': (False, _S13),
+    'simple-evals-ru/07_yandexgpt_4_lite/841': (True, _S22),
+    'simple-evals-ru/08_gigachat_lite/1049': (True, _S12),
+    'simple-evals-ru/08_gigachat_lite/2146': (True, _S15),
+    'simple-evals-ru/10_llama_3_1_8b/1049': (True, _S12),
+    'simple-evals-ru/10_llama_3_1_8b/2146': (True, _S15),
+    'simple-evals-ru/10_llama_3_1_8b/4666': (False, _S21),
+    'simple-evals-ru/11_yandexgpt_4_pro/1049': (True, _S12),
+    'simple-evals-ru/12_gigachat_pro/1049': (True, _S12),
+    'simple-evals-ru/12_gigachat_pro/2146': (True, _S15),
+    'simple-evals-ru/13_llama_3_3_70b/1049': (True, _S12),
+    'simple-evals-ru/13_llama_3_3_70b/1164': (True, _S01),
+    'simple-evals-ru/13_llama_3_3_70b/2146': (True, _S15),
+    'simple-evals-ru/14_gigachat_max/1049': (True, _S12),
+    'simple-evals-ru/14_gigachat_max/1064': (True, _S05),
+    'simple-evals-ru/14_gigachat_max/2146': (True, _S15),
+    'simple-evals-ru/15_qwen_2_5_72b/1049': (True, _S12),
+    'simple-evals-ru/15_qwen_2_5_72b/1064': (True, _S05),
+    'simple-evals-ru/15_qwen_2_5_72b/1164': (True, _S01),
+    'simple-evals-ru/15_qwen_2_5_72b/3653': (True, _S10),
+    'simple-evals-ru/16_deepseek_v3/1049': (True, _S12),
+    'simple-evals-ru/16_deepseek_v3/1164': (True, _S01),
+    'simple-evals-ru/16_deepseek_v3/1587': (True, _S04),
+    'simple-evals-ru/16_deepseek_v3/2536': (True, _S11),
+    'simple-evals-ru/16_deepseek_v3/3653': (True, _S10),
+    'simple-evals-ru/16_deepseek_v3/929': (True, _S14),
+    'simple-evals-ru/17_yandexgpt_5_pro/1049': (True, _S12),
+    'simple-evals-ru/17_yandexgpt_5_pro/1064': (True, _S05),
+    'simple-evals-ru/18_cotype_nano/1946': (False, _S00),
+    'simple-evals-ru/18_cotype_nano/2146': (True, _S15),
+    'simple-evals-ru/18_cotype_nano/917': (True, _S17),
+    'simple-evals-ru/19_t_lite/1049': (True, _S12),
+    'simple-evals-ru/19_t_lite/1064': (True, _S05),
+    'simple-evals-ru/19_t_lite/1164': (True, _S01),
+    'simple-evals-ru/19_t_lite/2536': (True, _S11),
+    'simple-evals-ru/19_t_lite/3296': (True, _S08),
+    'simple-evals-ru/19_t_lite/3539': (False, _S24),
+    'simple-evals-ru/19_t_lite/3653': (True, _S10),
+    'simple-evals-ru/20_t_pro/1064': (True, _S05),
+    'simple-evals-ru/21_saiga/1049': (True, _S12),
+    'simple-evals-ru/21_saiga/1164': (True, _S01),
+    'simple-evals-ru/21_saiga/1587': (True, _S04),
+    'simple-evals-ru/22_vikhr/1049': (True, _S12),
+    'simple-evals-ru/22_vikhr/1064': (True, _S05),
+    'simple-evals-ru/23_saiga/1064': (True, _S05),
+    'simple-evals-ru/23_saiga/2146': (True, _S15),
+    'simple-evals-ru/24_ruadapt/1049': (True, _S12),
+    'simple-evals-ru/24_ruadapt/1064': (True, _S05),
+    'simple-evals-ru/24_ruadapt/1164': (True, _S01),
+    'simple-evals-ru/24_ruadapt/929': (True, _S14),
+    'simple-evals-ru/25_gigachat_lite/1049': (True, _S12),
+    'simple-evals-ru/25_gigachat_lite/1064': (True, _S05),
+    'simple-evals-ru/26_gigachat_pro/1049': (True, _S12),
+    'simple-evals-ru/26_gigachat_pro/1164': (True, _S01),
+    'simple-evals-ru/26_gigachat_pro/2146': (True, _S15),
+    'simple-evals-ru/26_gigachat_pro/2379': (False, _S19),
+    'simple-evals-ru/26_gigachat_pro/4349': (True, _S02),
+    'simple-evals-ru/27_gigachat_max/1049': (True, _S12),
+    'simple-evals-ru/27_gigachat_max/1064': (True, _S05),
+    'simple-evals-ru/27_gigachat_max/1164': (True, _S01),
+    'simple-evals-ru/27_gigachat_max/3653': (True, _S10),
+    'simple-evals-ru/28_qwen_2_5_32b/1049': (True, _S12),
+    'simple-evals-ru/28_qwen_2_5_32b/1064': (True, _S05),
+    'simple-evals-ru/28_qwen_2_5_32b/1587': (True, _S04),
+    'simple-evals-ru/28_qwen_2_5_32b/3653': (True, _S10),
+    'simple-evals-ru/28_qwen_2_5_32b/4349': (True, _S02),
+    'simple-evals-ru/29_ruadapt/1064': (True, _S05),
+    'simple-evals-ru/29_ruadapt/22': (True, _S16),
+    'simple-evals-ru/30_yandexgpt_5_lite/1049': (True, _S12),
+    'simple-evals-ru/30_yandexgpt_5_lite/1064': (True, _S05),
+    'simple-evals-ru/30_yandexgpt_5_lite/124': (True, _S06),
+    'simple-evals-ru/30_yandexgpt_5_lite/679': (True, _S07),
+})

@@ -56,8 +56,8 @@ ENV_VAR = "GRPO_PLUS_ACCURACY_MATH_DATA"
 AGREEMENT_TARGET = 98.0
 FP_TARGET = 0.5
 TITLE = "accuracy competition labels"
-THROUGHPUT_SAMPLE = 2000
-THROUGHPUT_ROUNDS = 3
+THROUGHPUT_SAMPLE = 3000
+THROUGHPUT_ROUNDS = 5
 TRL_SAMPLE_PER_GROUP = 500
 HOW_TO_BUILD = (
     "labelled data not found: build it with `python -m benchmarks.accuracy_math_data --raw DIR --out FILE` from the "

@@ -403,7 +403,7 @@ def bare_last_line(text: str) -> str | None:
         return None
     if len(line) > 80:
         # a long chain of equalities (``0.\\overline{7} - ... = \\frac{7-4+2}{9} = \\frac{5}{9}``): its last side
-        line = line.rsplit("=", 1)[1].strip() if "=" in line else ""
+        line = line.rsplit("=", 1)[1].strip() if "=" in line and not re.search(r"\\[()\[\]]", line) else ""
         if not line or len(line) > 80:
             return None
     if not _BARE_MATH.search(whole) or not re.search(r"\d|\\(?:pi|infty|sqrt|frac)", line):

@@ -101,6 +101,8 @@ def test_bare_latex_long_chain_of_equalities_gives_its_last_side():
     # a long bare line that is not an equation is still no answer line
     long_sum = "+".join(["\\frac{6}{9}", "\\frac{1}{9}", "\\frac{2}{9}", "\\frac{3}{9}"] * 2)
     assert len(long_sum) > 80 and bare_last_line(long_sum) is None
+    # a long line in \\( \\) is delimited math, not a bare line (its last side would keep the closing \\))
+    assert bare_last_line("\\( " + CHAIN % 8 + " \\)") is None
 
 
 def test_bare_latex_long_chain_grades_right_and_wrong(accuracy):
