@@ -17,8 +17,9 @@ with its question. The criterion is the one above: the final answer's value agai
 asks for it (an unsimplified fraction of the right value is right unless the question asks for lowest terms; a
 value without the unit, degree sign or base subscript the question names is right; a right final answer after
 wrong arithmetic is right; no final answer, a cut-off completion or a different value is wrong). 84 of its labels
-were corrected (78 to right, 6 to wrong), and 4 more Qwen2.5-Math labels whose disagreement the new rules brought
-up.
+were corrected (78 to right, 6 to wrong), 4 more Qwen2.5-Math labels whose disagreement the new rules brought up,
+and the two Qwen2.5-Math ``\\frac{65}{169}`` answers for ``\\frac{5}{13}`` that the first round had kept as wrong
+(one criterion for both sources).
 
 ``AUDITS`` maps a record id (as built by :mod:`benchmarks.accuracy_math_data`) to ``(audited label, reason)`` where
 the source label is wrong; where it was right (the reward erred) or could not be decided on reading (a rounded
@@ -797,6 +798,9 @@ _S23 = 'x = \\sqrt{3}: the gold'
 _S24 = '±sqrt(17 - 12 sqrt 2) = ±(3 - 2 sqrt 2): -(3 - 2 sqrt 2) is no solution and 3 + 2 sqrt 2 is missing'
 
 AUDITS.update({
+    # the criterion above, applied to the Qwen2.5-Math solutions of the same problem as well (one rule for both sources)
+    'rl-sft/7B-eval-offRLVR-20/math500/496': (True, _S15),
+    'rl-sft/7B-eval-promptnobox/math500/496': (True, _S15),
     'rl-sft/1.5B-eval-nb/olympiadbench/291': (True, _S23),
     'rl-sft/1.5B-eval-to+pi1+ci/math500/179': (False, _S03),
     'rl-sft/1.5B-eval-to/test_qwen25-math-cot/math500/384': (True, _S20),
