@@ -26,9 +26,14 @@ Grading one completion against its gold answer (``solution`` column by default):
       short math, bare LaTeX included (``x = 4``, ``\\frac{243}{625}``, ``16\\sqrt{3}``, ``(C)``, ``7 + 6 = 13``),
       else its first number or math span after the sentence's last ``is`` / ``are`` / ``equals`` (``The smallest
       value of \\(n\\) is \\(n = 10\\)`` gives ``n = 10``); a phrase that only restates the answer in words (``The
-      answer (words) is twenty-seven.``) gives way to the phrase before it;
+      answer (words) is twenty-seven.``) gives way to the phrase before it, and so does a last phrase cut off
+      mid-expression by the length limit (``Answer: $\\dfrac{``). The phrase may sit in ``\\text{Answer: }`` or
+      ``\\[Answer: 5\\]`` (closing delimiter dropped), after ``\\quad``, or before an echoed ``(without quotes)``;
+      a sentence's period inside the math is dropped; trailing words of two letters or more are units (``12
+      dollars``), a one-letter one is a variable (``p - q``, ``\\cot x``);
    e. a last line that is a bare LaTeX expression without delimiters (``\\frac{243}{625}``, ``16\\sqrt{3}``: a LaTeX
-      command, power or subscript, a digit or constant, no prose) is the answer as written;
+      command, power or subscript, a digit or constant, no prose) is the answer as written; a longer one (over 80
+      characters) that is a chain of equalities answers with its last side;
    f. otherwise the last mathematical expression of the region: a number (thousands separators, currency, percent
       and units allowed: ``$1,300``, ``25%``, ``18 dollars``) or a ``$…$`` / ``\\(…\\)`` / ``\\[…\\]`` span. Outside an
       answer tag this rule is skipped for a completion that stops mid-sentence (no final punctuation after its last
@@ -37,7 +42,8 @@ Grading one completion against its gold answer (``solution`` column by default):
    **Several values** (rules d and f): expressions joined only by list separators (``,``, ``;``, ``and``, ``or``,
    ``\\quad``, ``\\text{and}``; not a bare space) are one answer listing several values: ``$x = 5$ and $x = -2$``
    gives ``5, -2``, ``the real roots are $1 + \\sqrt{19}$ and $1 - \\sqrt{19}$`` gives both. Ordinal suffixes are
-   dropped (``12^{\\text{th}}`` is ``12``).
+   dropped (``12^{\\text{th}}`` is ``12``), and spacing macros removed as from golds (``5 \\, \\text{cm}``: the comma
+   of ``\\,`` is no list separator).
 
    ``answer_format="boxed"`` keeps the strict behaviour for prompts that demand a box: tag and boxes only (b, c); a
    tag's prose is searched by math-verify with its default targets, and a completion with neither tag nor box goes
@@ -70,9 +76,14 @@ Grading one completion against its gold answer (``solution`` column by default):
    expressions; in an equation (``x = 13``, ``7 + 6 = 13``) the last side is the answer.
    ``allow_expressions=True`` turns the guard off. A percentage against a plain-number gold is compared as written:
    ``25%`` is right for ``25`` (GSM8K's "what percent"), ``70%`` is not ``0.7`` (math-verify accepts both).
+   Against any gold without such a command, an answer that applies a trigonometric, logarithm or binomial command
+   to numbers only (``\\arcsin \\left( -\\frac{1}{2} \\right)`` copied from "Compute ..." for ``-\\frac{\\pi}{6}``)
+   scores 0.0 too (the last side of an equation counts: ``\\sin 30^\\circ = \\frac{1}{2}`` is ``\\frac{1}{2}``).
 5. **Comparison**: ``math_verify.verify(gold, answer)``, gold first (the function is not symmetric); equation golds
    and answers on either side (``x = 4`` against ``4``), intervals, inequalities and sets as math-verify compares
-   them. Answers are normalised as golds are, with math-verify's default LaTeX normalisation (units removed,
+   them; a gold written ``P = 0`` (``5x - 7y + 11z + 4 = 0``, "in the form Ax + By + Cz + D = 0 with A > 0") and an
+   answer written so are compared side against side (``-P = 0`` or ``2P = 0``, which math-verify equates, score 0.0).
+   Answers are normalised as golds are, with math-verify's default LaTeX normalisation (units removed,
    ``\\frac14`` and ``\\sqrt2`` read as ``\\frac{1}{4}`` and ``\\sqrt{2}``); TRL's ``accuracy_reward`` turns the
    last two fixes off.
 
