@@ -60,7 +60,11 @@ class GRPOPlusConfig(GRPOConfig):
         metadata={
             "help": "Put the KL penalty in the reward instead of the loss: each sequence reward becomes "
             "r − β·Σ_t kl_t (estimator value, no gradient) before normalisation; in process mode each step reward "
-            "loses β·Σ of its own tokens' kl. The loss then carries no KL term. Requires beta > 0."
+            "loses β·Σ of its own tokens' kl. The loss then carries no KL term. Requires beta > 0. With "
+            "scale_rewards='group', a group whose task rewards are all equal keeps only the KL term's spread and "
+            "its std scaling blows that up to unit-size advantages: on sparse rewards k1 in the reward stopped "
+            "learning altogether (docs/training_health.md). scale_rewards 'batch' or 'none' do not divide by a "
+            "group's own std (not yet measured there)."
         },
     )
     reward_mode: str = field(
