@@ -462,7 +462,8 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True, r
     jobs = schedule(sparse, moderate, gameable, middle)
     results = list(tuning)
     for phase in phases(jobs):
-        pending = [job for job in phase if (job[0].name, job[1]) not in record and job not in done(phase, runs_dir)]
+        on_disk = set(done(phase, runs_dir))
+        pending = [job for job in phase if (job[0].name, job[1]) not in record and job not in on_disk]
         if pending and not report_only:
             prepare_warm_start(chains_run.TASKS[REGIMES[regime(phase[0][0].name)]].warm_start)
         results += (run_or_recall(phase, runs_dir, record, PARALLEL, report_only) if reuse

@@ -71,13 +71,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import REPO_ROOT, machine_line, make_row, note_row
 from benchmarks import experiment
-from benchmarks.experiment import Arm, run_command, run_one  # noqa: F401  (run_command: this module's API too)
+from benchmarks.experiment import (  # noqa: F401  (run_command, run_one: this module's API too)
+    Arm,
+    done,
+    fmt,
+    mean_std,
+    run_command,
+    run_jobs,
+    run_one,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +99,6 @@ PARALLEL = 2
 GOAL = 0.05  # process mode must beat outcome mode by this much (mean held-out accuracy)
 HEALTHY_STEPS = 0.9  # a healthy arm keeps >= this fraction of its steps per completion (mean over seeds)
 NO_FALL = 0.05  # "no fall in steps per completion": the mean at the end >= the mean at the start minus this
-SUMMARY = "demo_summary.json"
 
 
 ARMS = (
@@ -117,28 +123,15 @@ def run_all(
 ) -> list[dict[str, Any]]:
     """Every arm x seed, at most :data:`PARALLEL` at a time, seed-major (both arms of a seed run side by side)."""
     jobs = [(arm, seed) for seed in seeds for arm in ARMS]
-    if not (reuse and all((runs_dir / f"{arm.name}-seed{seed}" / SUMMARY).is_file() for arm, seed in jobs)):
+    if not (reuse and len(done(jobs, runs_dir)) == len(jobs)):
         prepare_warm_start()
-    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        futures = [pool.submit(run_one, arm, seed, runs_dir, extra, reuse) for arm, seed in jobs]
-        return [f.result() for f in futures]
+    return run_jobs(jobs, runs_dir, PARALLEL, extra, reuse)
 
 
 # ---------------------------------------------------------------------------------------------------- analysis
-def mean_std(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for one value)."""
-    values = [float(v) for v in values]
-    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
-
-
 def by_arm(results: Sequence[dict]) -> dict[str, list[dict]]:
     """Results grouped by arm (in :data:`ARMS` order), each list sorted by seed."""
-    grouped: dict[str, list[dict]] = {}
-    for arm in [a.name for a in ARMS] + sorted({r["arm"] for r in results} - {a.name for a in ARMS}):
-        rows = sorted((r for r in results if r["arm"] == arm), key=lambda r: r["seed"])
-        if rows:
-            grouped[arm] = rows
-    return grouped
+    return experiment.by_arm(results, [a.name for a in ARMS])
 
 
 def _steps_before_after(rows: Sequence[dict]) -> tuple[float, float]:
@@ -219,10 +212,6 @@ def _welch_winner(sums: Sequence[float], mins: Sequence[float]) -> tuple[str | N
     return None, diff, se
 
 
-def _fmt(mean: float, std: float) -> str:
-    return f"{mean:.3f} ± {std:.3f}"
-
-
 def results_table(results: Sequence[dict]) -> str:
     """The markdown table: held-out accuracy before/after (mean ± std, per seed), the paired gain over outcome (same
     seed), the secondary metric (:func:`curve_mean`), steps per completion and tokens per step at the start and the
@@ -238,18 +227,18 @@ def results_table(results: Sequence[dict]) -> str:
         after = [r["eval_accuracy_after"] for r in rows]
         seeds = ", ".join(f"{r['seed']}: {r['eval_accuracy_after']:.3f}" for r in rows)
         paired = [r["eval_accuracy_after"] - outcome[r["seed"]] for r in rows if r["seed"] in outcome]
-        gain = "—" if arm == "outcome" or not paired else _fmt(*mean_std(paired))
+        gain = "—" if arm == "outcome" or not paired else fmt(*mean_std(paired))
         cells = [
             arm,
-            _fmt(*mean_std([r["eval_accuracy_before"] for r in rows])),
-            _fmt(*mean_std(after)),
+            fmt(*mean_std([r["eval_accuracy_before"] for r in rows])),
+            fmt(*mean_std(after)),
             seeds,
             gain,
-            _fmt(*mean_std([curve_mean(r) for r in rows])),
-            f"{_fmt(*mean_std([r['steps_per_completion_before'] for r in rows]))} → "
-            f"{_fmt(*mean_std([r['steps_per_completion_after'] for r in rows]))}",
-            f"{_fmt(*mean_std([r['tokens_per_step_before'] for r in rows]))} → "
-            f"{_fmt(*mean_std([r['tokens_per_step_after'] for r in rows]))}",
+            fmt(*mean_std([curve_mean(r) for r in rows])),
+            f"{fmt(*mean_std([r['steps_per_completion_before'] for r in rows]))} → "
+            f"{fmt(*mean_std([r['steps_per_completion_after'] for r in rows]))}",
+            f"{fmt(*mean_std([r['tokens_per_step_before'] for r in rows]))} → "
+            f"{fmt(*mean_std([r['tokens_per_step_after'] for r in rows]))}",
             f"{statistics.fmean(r['wall_time_s'] for r in rows):.0f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
