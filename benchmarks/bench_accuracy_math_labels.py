@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -101,9 +102,7 @@ def trl_sample(records: Sequence[dict], per_group: int = TRL_SAMPLE_PER_GROUP) -
 
 def families(records: Sequence[dict]) -> list[str]:
     """The model families present, most completions first."""
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[family_of(record["model"])] = counts.get(family_of(record["model"]), 0) + 1
+    counts = Counter(family_of(record["model"]) for record in records)
     return sorted(counts, key=lambda name: (-counts[name], name))
 
 
