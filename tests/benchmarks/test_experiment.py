@@ -44,4 +44,4 @@ def test_run_or_recall_prefers_the_folder_then_the_record_then_runs(tmp_path, mo
     assert ran == []
     rows = run_or_recall(jobs, tmp_path, record)
     assert [(r["seed"], r["eval_sampled_auc"]) for r in rows] == [(0, 0.1), (1, 0.2), (2, 0.3), (3, 0.3)]
-    assert ran == [2, 3]
+    assert sorted(ran) == [2, 3]  # run_jobs runs two at a time: the order they start in is the pool's
