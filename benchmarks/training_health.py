@@ -108,6 +108,22 @@ forward (fixed in grpo_plus.demo.evaluation.frozen_copy, with a test against a h
 re-measured from each run's saved final weights (``with_end_kl``: the same chains, samples and seed, checked to give
 the run's own sampled accuracy and entropy); the KL curve over steps is lost, so the figure shows sampled accuracy and
 entropy only. No decision rule used the KL.
+
+AMENDMENT 2 (2026-12-04; written and committed after the 33 runs' results, before any run of its arms: exploratory,
+a follow-up, not part of the pre-registered decision). ``k1_reward`` did not learn (AUC 0.062 against baseline's 0.593).
+Hypothesis H: the cause is ``scale_rewards="group"``: in an all-wrong group (60-75 % of the groups here) the reward
+spread is only -beta * sum_t k1_t, and dividing by that group's tiny std turns KL noise into unit-size advantages.
+Two arms, seeds 0, 1, 2, everything else as above:
+- ``baseline_batch``: ``--scale_rewards batch`` (the control: batch scaling alone);
+- ``k1_reward_batch``: ``--beta 0.04 --kl_estimator k1 --kl_in_reward true --scale_rewards batch`` (k1_reward's
+  flags plus batch scaling: an all-wrong group's KL spread is divided by the batch's std, dominated by the
+  correctness spread, so its advantages stay small).
+Comparators: ``baseline_batch`` against ``baseline``; ``k1_reward_batch`` against ``baseline_batch`` and ``k1_reward``.
+Rule A (fixed before the runs): H is "supported" if k1_reward_batch learns like its control: its paired AUC
+difference against baseline_batch is > -0.1 at every seed (k1_reward's against baseline was about -0.53); "refuted" if
+k1_reward_batch's AUC is within 0.1 of k1_reward's at every seed (it does not learn either); else "inconclusive".
+If supported, GRPOPlusConfig warns when ``kl_in_reward`` is combined with group scaling, and the docs recommend batch
+scaling with KL in the reward; no default changes (the rule-4 defaults are from the 33 pre-registered runs only).
 """
 
 from __future__ import annotations
@@ -180,12 +196,18 @@ ARMS: dict[str, tuple[str, tuple[str, ...]]] = {  # name -> (config, flags); the
     "adaptive_kl": (OUTCOME_CONFIG, ("--beta", BETA, "--kl_estimator", "k3", "--kl_target", "0.1",
                                      "--kl_horizon", "640")),
     "process": (PROCESS_CONFIG, ()),
+    # amendment 2 (exploratory)
+    "baseline_batch": (OUTCOME_CONFIG, ("--scale_rewards", "batch")),
+    "k1_reward_batch": (OUTCOME_CONFIG, ("--beta", BETA, "--kl_estimator", "k1", "--kl_in_reward", "true",
+                                         "--scale_rewards", "batch")),
 }
 # rule 3: the comparators of each arm
 COMPARATORS: dict[str, tuple[str, ...]] = {
     name: ("baseline",) for name in ARMS if name != "baseline"
 } | {"kl_cov": ("baseline", "baseline_mu2"), "k1_reward": ("baseline", "k3_loss"),
-     "k3plus_loss": ("baseline", "k3_loss"), "adaptive_kl": ("baseline", "k3_loss")}
+     "k3plus_loss": ("baseline", "k3_loss"), "adaptive_kl": ("baseline", "k3_loss"),
+     "k1_reward_batch": ("baseline_batch", "k1_reward")}
+AMENDMENT_2_MARGIN = 0.1  # rule A
 KL_ARMS = ("k3_loss", "k1_reward", "k3plus_loss", "adaptive_kl")
 KEEP = ("eval_sampled_auc", "eval_sampled_accuracy_before", "eval_sampled_accuracy_after", "eval_accuracy_before",
         "eval_accuracy_after", "eval_pass_at_8_after", "eval_entropy_before", "eval_entropy_after",
@@ -376,7 +398,22 @@ def decide(grouped: Mapping[str, Sequence[dict]]) -> dict[str, Any]:
     defaults["recommend_adaptive_kl"] = helps("adaptive_kl", "k3_loss")
     defaults["recommend_beta"] = any(helps(arm, "baseline") for arm in KL_ARMS)
     defaults["recommend_entropy_bonus"] = helps("entropy_bonus", "baseline")
-    return {"comparisons": comparisons, "healthy": health, "defaults": defaults}
+    return {"comparisons": comparisons, "healthy": health, "defaults": defaults,
+            "amendment_2_group_scaling": group_scaling_hypothesis(grouped)}
+
+
+def group_scaling_hypothesis(grouped: Mapping[str, Sequence[dict]]) -> str | None:
+    """Amendment 2's rule A on paired AUCs: "supported" if k1_reward_batch - baseline_batch > -margin at every seed,
+    "refuted" if |k1_reward_batch - k1_reward| < margin at every seed, else "inconclusive" (None before its runs)."""
+    if not all(name in grouped for name in ("k1_reward", "k1_reward_batch", "baseline_batch")):
+        return None
+    vs_control = paired(grouped["k1_reward_batch"], grouped["baseline_batch"], PRIMARY)
+    vs_group = paired(grouped["k1_reward_batch"], grouped["k1_reward"], PRIMARY)
+    if vs_control and all(d > -AMENDMENT_2_MARGIN for d in vs_control):
+        return "supported"
+    if vs_group and all(abs(d) < AMENDMENT_2_MARGIN for d in vs_group):
+        return "refuted"
+    return "inconclusive"
 
 
 def _mean(rows: Sequence[dict], key: str) -> float:
@@ -432,6 +469,8 @@ def report(results: Sequence[dict], planned: int) -> tuple[str, dict[str, Any]]:
         f"Machine: {machine_line()}", f"Runs done: {len(results)} of {planned} planned", "",
         table(grouped, decision), "", "Per seed", "", seed_table(grouped), "",
         "Decision: " + json.dumps(decision["defaults"]), "Health: " + json.dumps(decision["healthy"]),
+        "Amendment 2 (exploratory), H (group scaling stops k1 in the reward): "
+        + str(decision["amendment_2_group_scaling"]),
     ])
     print(text, flush=True)  # noqa: T201  (the experiment's table goes to stdout)
     return text, decision

@@ -26,7 +26,7 @@ def test_arms_are_built_as_declared():
     arms = th.arms()
     assert [a.name for a in arms] == [
         "baseline", "dynamic_sampling", "clip_cov", "kl_cov", "baseline_mu2", "entropy_bonus", "k3_loss",
-        "k1_reward", "k3plus_loss", "adaptive_kl", "process",
+        "k1_reward", "k3plus_loss", "adaptive_kl", "process", "baseline_batch", "k1_reward_batch",
     ]
     assert all(a.seeds == (0, 1, 2) for a in arms)
     by_name = {a.name: a for a in arms}
@@ -34,6 +34,8 @@ def test_arms_are_built_as_declared():
     assert by_name["process"].cli == ["--config", "configs/demo_chains_process.yaml"]
     assert by_name["k1_reward"].cli == ["--config", "configs/demo_chains_outcome.yaml", "--beta", "0.04",
                                         "--kl_estimator", "k1", "--kl_in_reward", "true"]
+    assert by_name["k1_reward_batch"].cli == by_name["k1_reward"].cli + ["--scale_rewards", "batch"]
+    assert by_name["baseline_batch"].cli == by_name["baseline"].cli + ["--scale_rewards", "batch"]
     assert th.flag_value(by_name["kl_cov"].flags, "--num_iterations", "1") == "2"
     assert [a.name for a in th.arms(names=["k3_loss", "baseline"])] == ["baseline", "k3_loss"]  # protocol order
     with pytest.raises(ValueError, match="unknown training_health arms"):
@@ -82,6 +84,8 @@ EXPECTED_CHANGES = {
     "k3plus_loss": {"beta": 0.04, "kl_estimator": "k3+"},
     "adaptive_kl": {"beta": 0.04, "kl_target": 0.1, "kl_horizon": 640},
     "process": {"reward_mode": "process", "reward_funcs": ["chain_steps", "accuracy", "format"]},
+    "baseline_batch": {"scale_rewards": "batch"},
+    "k1_reward_batch": {"beta": 0.04, "kl_estimator": "k1", "kl_in_reward": True, "scale_rewards": "batch"},
 }
 
 
@@ -211,6 +215,8 @@ def hand_results():
         "k3plus_loss": (0.00, 0.00, 0.00),  # +0.03 over k3_loss at every seed: helps against k3_loss
         "adaptive_kl": (-0.02, -0.03, -0.04),  # = k3_loss
         "process": (0.10, 0.10, 0.10),
+        "baseline_batch": (0.02, 0.02, 0.02),
+        "k1_reward_batch": (-0.05, -0.06, -0.07),  # vs baseline_batch -0.07, -0.08, -0.09: all > -0.1
     }
     results = [summary("baseline", s) for s in range(3)]
     for arm, ds in deltas.items():
@@ -250,7 +256,24 @@ def test_decision_rules_on_hand_results():
     assert defaults["recommend_adaptive_kl"] is False
     assert defaults["recommend_beta"] is False  # no KL arm helps against baseline
     assert defaults["recommend_entropy_bonus"] is False  # it helps, but unhealthy
+    assert comparisons["k1_reward_batch"]["baseline_batch"]["per_seed"] == pytest.approx([-0.07, -0.08, -0.09])
+    assert set(comparisons["k1_reward_batch"]) == {"baseline_batch", "k1_reward"}
+    assert decision["amendment_2_group_scaling"] == "supported"
     json.dumps(decision, allow_nan=False)
+
+
+def test_amendment_2_rule_a_by_hand():
+    def arm(name, aucs):
+        return [{"arm": name, "seed": s, th.PRIMARY: a} for s, a in enumerate(aucs)]
+
+    group = {"k1_reward": arm("k1_reward", (0.06, 0.06, 0.07)), "baseline_batch": arm("baseline_batch", (0.6,) * 3)}
+    assert th.group_scaling_hypothesis(group) is None  # not run yet
+    # 0.55 - 0.6 = -0.05 > -0.1 at every seed
+    assert th.group_scaling_hypothesis({**group, "k1_reward_batch": arm("k", (0.55, 0.55, 0.55))}) == "supported"
+    # one seed at -0.15: not supported; 0.45 - 0.06 is not within 0.1 of k1_reward: not refuted
+    assert th.group_scaling_hypothesis({**group, "k1_reward_batch": arm("k", (0.55, 0.45, 0.55))}) == "inconclusive"
+    # 0.10 - 0.06 = 0.04, 0.12 - 0.06 = 0.06, 0.08 - 0.07 = 0.01: all within 0.1 of k1_reward
+    assert th.group_scaling_hypothesis({**group, "k1_reward_batch": arm("k", (0.10, 0.12, 0.08))}) == "refuted"
 
 
 def test_table_has_mean_std_per_seed_values_and_verdicts():
@@ -280,11 +303,11 @@ def test_results_json_has_the_declared_structure():
     results = hand_results()
     grouped = experiment.by_arm(results, list(th.ARMS))
     arms = th.arms()
-    out = th.results_json(results, arms, th.decide(grouped), planned=33)
+    out = th.results_json(results, arms, th.decide(grouped), planned=39)
     text = json.dumps(out, allow_nan=False)  # strict JSON
     out = json.loads(text)
     assert set(out) == {"protocol", "runs_planned", "runs_done", "decision", "arms"}
-    assert out["runs_planned"] == 33 and out["runs_done"] == 33
+    assert out["runs_planned"] == 39 and out["runs_done"] == 39
     assert list(out["arms"]) == list(th.ARMS)
     for arm in arms:
         entry = out["arms"][arm.name]
@@ -315,7 +338,7 @@ def test_run_writes_the_json_table_and_figure(tmp_path, monkeypatch, capsys):
     assert seen == {"runs_dir": tmp_path / "runs", "extra": (), "per_step": 64, "arms": list(th.ARMS)}
     out = json.loads((tmp_path / "training_health.json").read_text())
     assert out["arms"]["baseline"]["cli"] == ["--config", "configs/demo_chains_outcome.yaml"]
-    assert "Runs done: 33 of 33 planned" in (tmp_path / "training_health.md").read_text()
+    assert "Runs done: 39 of 39 planned" in (tmp_path / "training_health.md").read_text()
     assert (tmp_path / "training_health.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     printed = capsys.readouterr().out
     assert "| clip_cov | 0.440 ± 0.010 |" in printed and "Decision: " in printed
