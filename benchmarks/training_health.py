@@ -528,7 +528,8 @@ def prepare_warm_start() -> str:
 def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True,
         names: Sequence[str] | None = None) -> list[dict]:
     """The experiment (``quick``: one seed, 2 steps, 16 completions per step, a temporary folder, nothing written
-    under benchmarks/results; a smoke test only). ``names`` runs only those arms."""
+    under benchmarks/results; a smoke test only). ``names`` runs only those arms and prints their table without
+    writing benchmarks/results (a partial table must not replace the experiment's)."""
     start = time.perf_counter()
     if quick:
         prepare_warm_start()
@@ -543,6 +544,10 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True,
     runs_dir = runs_dir if runs_dir is not None else RUNS_DIR
     results = [with_end_kl(row, runs_dir, warm_start_dir) for row in execute(arm_list, runs_dir, reuse=reuse)]
     text, decision = report(results, planned)
+    if names is not None:
+        logger.info("training_health: %d runs of the arms %s; benchmarks/results left as they were", len(results),
+                    list(names))
+        return harness_rows(decision)
     RESULTS_MD.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_MD.write_text(text + "\n")
     RESULTS_JSON.write_text(json.dumps(results_json(results, arm_list, decision, planned), indent=1) + "\n")
@@ -555,7 +560,8 @@ def run(quick: bool = False, runs_dir: Path | None = None, reuse: bool = True,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = experiment_parser(__doc__, "training_health", "1 seed, 2 steps per arm: a smoke run, not the experiment")
-    parser.add_argument("--arms", nargs="+", choices=list(ARMS), default=None, help="run only these arms")
+    parser.add_argument("--arms", nargs="+", choices=list(ARMS), default=None,
+                        help="run only these arms and print their table (benchmarks/results is not written)")
     args = parser.parse_args(argv)
     start_logging()
     run(quick=args.quick, runs_dir=args.runs_dir, reuse=not args.fresh, names=args.arms)

@@ -348,6 +348,20 @@ def test_run_writes_the_json_table_and_figure(tmp_path, monkeypatch, capsys):
     assert '"to": "clip_cov"' in by_name["training_health: defaults"]["notes"]
 
 
+def test_a_run_of_some_arms_leaves_the_results_alone(tmp_path, monkeypatch, capsys):
+    results_json = tmp_path / "training_health.json"
+    results_json.write_text("{}\n")
+    monkeypatch.setattr(th, "RESULTS_JSON", results_json)
+    monkeypatch.setattr(th, "RESULTS_MD", tmp_path / "training_health.md")
+    monkeypatch.setattr(th, "prepare_warm_start", lambda: None)
+    monkeypatch.setattr(th, "execute", lambda arm_list, runs_dir, **kw: [r for r in hand_results()
+                                                                          if r["arm"] in ("baseline", "clip_cov")])
+    rows = th.run(runs_dir=tmp_path / "runs", names=["clip_cov", "baseline"])
+    assert results_json.read_text() == "{}\n" and not (tmp_path / "training_health.md").exists()
+    assert "| clip_cov | 0.440 ± 0.010 |" in capsys.readouterr().out
+    assert any(r["benchmark"].startswith("training_health: clip_cov") for r in rows)
+
+
 def test_registered_in_the_harness_but_not_run_by_default(monkeypatch):
     assert "training_health" in harness.EXPERIMENTS and "training_health" not in harness.MODULES
     ran = []
