@@ -31,6 +31,7 @@ from grpo_plus.demo.tiny import (  # noqa: E402
     save_tiny_model,
     save_tiny_tool_model,
 )
+from tests.tiny_run import tiny_run  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -63,21 +64,5 @@ def tiny_dataset():
 
 @pytest.fixture
 def trainer_args(tmp_path):
-    """Keyword arguments for a fast, deterministic CPU run: 2 prompts x 4 generations, 8 new tokens."""
-    return dict(
-        output_dir=str(tmp_path / "out"),
-        per_device_train_batch_size=8,
-        num_generations=4,
-        max_completion_length=8,
-        max_steps=2,
-        learning_rate=1e-3,
-        logging_steps=1,
-        save_strategy="no",
-        report_to="none",
-        use_cpu=True,
-        bf16=False,  # TRL defaults to bf16, which the CPU emulates at about twice the cost of float32
-        seed=0,
-        beta=0.04,
-        disable_tqdm=True,
-        dataloader_num_workers=0,
-    )
+    """Keyword arguments for a fast, deterministic CPU run (:data:`tests.tiny_run.TINY_RUN`)."""
+    return tiny_run(tmp_path / "out")

@@ -18,6 +18,7 @@ from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
 from grpo_plus.guard import RewardError, _Guard
 from rewards import with_timeout
 from tests.grpo_plus.fault_rewards import sleepy_length
+from tests.tiny_run import tiny_run
 
 # 8 completions per step (2 prompts x 4 generations); (text, ends with EOS)
 TEXTS = [
@@ -64,23 +65,7 @@ def _is_guarded(func) -> bool:
 
 def run(model_dir, dataset, tmp_path, rewards, train=True, **overrides):
     """One training step with FixedCompletions; returns the trainer and the reward matrix of that step."""
-    settings = dict(
-        output_dir=str(tmp_path / "out"),
-        per_device_train_batch_size=8,
-        num_generations=4,
-        max_completion_length=MAX_LENGTH,
-        max_steps=1,
-        learning_rate=1e-3,
-        logging_steps=1,
-        save_strategy="no",
-        report_to="none",
-        use_cpu=True,
-        seed=0,
-        beta=0.04,
-        disable_tqdm=True,
-    )
-    settings.update(overrides)
-    args = GRPOPlusConfig(**settings)
+    args = GRPOPlusConfig(**tiny_run(tmp_path / "out", max_completion_length=MAX_LENGTH, max_steps=1, **overrides))
     trainer = FixedCompletions(model_dir, reward_funcs=rewards, args=args, train_dataset=dataset)
     captured = []
     calculate = trainer._calculate_rewards

@@ -24,6 +24,7 @@ import torch
 from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
 from grpo_plus.demo.tiny import save_tiny_model
 from grpo_plus.qlora import bnb_4bit_config, disable_cpu_repacking, lora_config, qlora_setup
+from tests.tiny_run import tiny_run
 
 HIDDEN, INTERMEDIATE, LAYERS, RANK = 128, 256, 2, 32
 LINEAR_NAMES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -88,23 +89,7 @@ def model_dir(tmp_path_factory, bpe_tokenizer):
 def run(model_dir, tiny_dataset, tmp_path_factory):
     """Three QLoRA GRPO steps in 4-bit with paged 8-bit AdamW; captures every generation batch."""
     out = tmp_path_factory.mktemp("qlora-run")
-    args = GRPOPlusConfig(
-        output_dir=str(out / "out"),
-        per_device_train_batch_size=8,
-        num_generations=4,
-        max_completion_length=8,
-        max_steps=3,
-        learning_rate=5e-2,
-        logging_steps=1,
-        save_strategy="no",
-        report_to="none",
-        use_cpu=True,
-        seed=0,
-        beta=0.04,
-        bf16=False,
-        optim="paged_adamw_8bit",
-        disable_tqdm=True,
-    )
+    args = GRPOPlusConfig(**tiny_run(out / "out", max_steps=3, learning_rate=5e-2, optim="paged_adamw_8bit"))
     setup = qlora_setup(args, r=RANK, lora_alpha=16, lora_dropout=0.0, compute_dtype="float32")
     trainer = GRPOPlusTrainer(model_dir, reward_funcs=[length_reward], args=args, train_dataset=tiny_dataset, **setup)
     before_quantised = quantised_state(trainer.model)

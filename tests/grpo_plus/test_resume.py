@@ -15,6 +15,7 @@ from transformers import TrainerCallback
 
 from grpo_plus import GRPOPlusConfig, GRPOPlusTrainer
 from grpo_plus.resume import STATE_FILE, extra_state, load_generation_state, save_generation_state
+from tests.tiny_run import tiny_run
 
 MAX_STEPS = 3
 
@@ -56,23 +57,7 @@ class _SaveAtStepOne(TrainerCallback):
 
 
 def make_trainer(mode, model_dir, dataset, output_dir):
-    args = GRPOPlusConfig(
-        output_dir=str(output_dir),
-        per_device_train_batch_size=8,
-        num_generations=4,
-        max_completion_length=8,
-        max_steps=MAX_STEPS,
-        learning_rate=1e-2,
-        logging_steps=1,
-        save_strategy="no",
-        report_to="none",
-        use_cpu=True,
-        seed=0,
-        beta=0.04,
-        disable_tqdm=True,
-        dataloader_num_workers=0,
-        **MODES[mode],
-    )
+    args = GRPOPlusConfig(**tiny_run(output_dir, max_steps=MAX_STEPS, learning_rate=1e-2, **MODES[mode]))
     rewards = {"outcome": [length_reward], "process": [position_weighted_steps, length_reward]}.get(mode, [even_sums_constant])
     return GRPOPlusTrainer(
         model_dir, reward_funcs=rewards, args=args, train_dataset=dataset, callbacks=[_SaveAtStepOne()]
