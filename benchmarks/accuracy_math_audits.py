@@ -21,6 +21,17 @@ were corrected (78 to right, 6 to wrong), 4 more Qwen2.5-Math labels whose disag
 and the two Qwen2.5-Math ``\\frac{65}{169}`` answers for ``\\frac{5}{13}`` that the first round had kept as wrong
 (one criterion for both sources).
 
+The third round's sources (DeepSeek-R1-Distill-Qwen-1.5B and Qwen2.5-Math-1.5B on 20 MATH-500 problems with the
+source's own answer matcher; Qwen2.5-Math-1.5B and -Instruct under the R1-Zero prompt with CS336's ``r1_zero``
+grader, which gives 0 to any completion without ``</think> <answer>`` and ``</answer>`` verbatim) were audited the
+same way, with one more rule of the criterion: a completion whose thinking block (opened by it or by the prompt) is
+never closed has not answered and is wrong, whatever its thinking holds. 117 labels were corrected (116 to right: a
+closed thinking followed by the gold's value, which the r1_zero grader refused for its format or string
+normalisation, or the CS6493 source's matcher for ``\\dfrac``, a sentence or a tuple's spacing; 1 to wrong: a
+completion cut off inside its thinking that the first source counted right); 6 disagreements keep their label (two
+completions cut off at the length limit after their answer, an answer followed by looping garbage, two roots listed
+for their difference, an answer followed by an invented dialogue, ``c \\le \\frac{25}{8}`` for the largest ``c``).
+
 ``AUDITS`` maps a record id (as built by :mod:`benchmarks.accuracy_math_data`) to ``(audited label, reason)`` where
 the source label is wrong; where it was right (the reward erred) or could not be decided on reading (a rounded
 decimal for a fraction, an answer stated and then followed by garbage), the record keeps its label and is not listed.
@@ -889,4 +900,141 @@ AUDITS.update({
     'simple-evals-ru/30_yandexgpt_5_lite/1064': (True, _S05),
     'simple-evals-ru/30_yandexgpt_5_lite/124': (True, _S06),
     'simple-evals-ru/30_yandexgpt_5_lite/679': (True, _S07),
+})
+
+# Third round: the thinking sources (benchmarks.accuracy_math_data: cs6493-r1, cs336-r1-zero). Every completion on which
+# the source label and ``accuracy`` (with the finished-thinking rules of this round) disagreed was read with its
+# question, by the criterion above; a completion whose thinking block is never closed has not answered (wrong).
+_T01 = (
+    "cut off inside its <think> block (2,048 new tokens): no answer; the source's matcher took a number of the thinking"
+)
+
+_T02 = (
+    "the thinking block (opened by the R1-Zero prompt) is closed and the final answer after it is the gold's value: "
+    "the r1_zero grader gave 0 for the format alone (it requires '</think> <answer>' and '</answer>' verbatim)"
+)
+
+_T03 = (
+    "'</think> <answer>' format kept and the answer in the tag is the gold's value (prose around it, 13/18, "
+    "\\dfrac, 30^{\\circ}, x = ...): the r1_zero grader's string normalisation missed it"
+)
+
+AUDITS.update({
+    'cs336-r1-zero/qwen2.5-math-1.5b-inst/math500_hf/387': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/102': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/106': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/117': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/133': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/135': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/146': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/155': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/16': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/160': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/167': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/17': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/177': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/178': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/190': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/191': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/193': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/2': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/218': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/23': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/253': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/255': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/268': (True, "1 after the closed thinking: the gold (a right final value after wrong reasoning); no '</think> <answer>' for the r1_zero grader"),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/275': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/278': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/283': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/31': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/314': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/325': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/350': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/363': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/367': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/377': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/397': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/405': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/441': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/449': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/452': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/455': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/474': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/48': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/49': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/496': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/55': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/56': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/57': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/58': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/67': (True, "10% after the closed thinking for 'by what percent': the gold 10; the r1_zero grader's format check failed (no '</think> <answer>')"),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/72': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/79': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/8': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/121': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/125': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/136': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/138': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/139': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/142': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/147': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/156': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/165': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/167': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/179': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/18': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/201': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/209': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/239': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/253': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/266': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/268': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/281': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/290': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/310': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/323': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/324': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/331': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/338': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/347': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/36': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/367': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/379': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/380': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/385': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/386': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/401': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/406': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/407': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/408': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/415': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/420': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/425': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/434': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/451': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/457': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/458': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/48': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/483': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/491': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/496': (True, _T03),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/498': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/54': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/57': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/79': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/86': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/90': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/92': (True, _T02),
+    'cs336-r1-zero/qwen2.5-math-1.5b/math_local/98': (True, _T02),
+    'cs6493/deepseek-r1/cot/math500_0': (True, "(3, \\frac{\\pi}{2}) after the thinking: the gold; the source's matcher compared the strings"),
+    'cs6493/deepseek-r1/cot/math500_12': (False, _T01),
+    'cs6493/deepseek-r1/cot/math500_13': (True, "'The height of the cylinder is 5 centimeters' after the thinking: the gold 5 (the source extracted the sentence)"),
+    'cs6493/deepseek-r1/cot/math500_15': (True, 'w = 6 - 5i after the thinking: the gold 6 - 5i'),
+    'cs6493/deepseek-r1/cot/math500_2': (True, '\\dfrac{14}{3} after the thinking: the gold \\frac{14}{3}'),
+    'cs6493/deepseek-r1/cot/math500_7': (True, "'90 degrees' after the thinking: the gold 90^\\circ (the question asks for degrees)"),
+    'cs6493/qwen2.5-math/cot/math500_0': (True, "(3, \\frac{\\pi}{2}): the gold; the source's matcher compared the strings"),
+    'cs6493/qwen2.5-math/cot/math500_7': (True, '\\boxed{90} degrees: the gold 90^\\circ (the question asks for degrees)'),
+    'cs6493/qwen2.5-math/pvp/math500_0': (True, "(3, \\frac{\\pi}{2}): the gold; the source's matcher compared the strings"),
+    'cs6493/qwen2.5-math/pvp/math500_17': (True, '\\boxed{\\pi}: the gold'),
+    'cs6493/qwen2.5-math/self_refine/math500_0': (True, "(3, \\frac{\\pi}{2}): the gold; the source's matcher compared the strings"),
 })

@@ -33,6 +33,29 @@ folder               repository @ commit : paths                                
                      72B-Instruct and five Qwen2.5 fine-tunes — with the source's ``pred``
                      and ``is_correct``); ``data/benches/math.jsonl`` (its 500 MATH-500
                      problems with ``target``) stored as ``math.jsonl``
+``cs6493-r1``        YuFish131416/CS6493-NLP-Group-Project--Mathematical-Reasoning-in-LLMs   none stated (no licence
+                     @ c414c49f2d8b156828635c6c2faa4dca33ef03f1                              file; used locally for
+                     ``results/checkpoints/run_e0b959d8/<model>__<method>__math500__         evaluation, not
+                     math500_<n>.json`` (140 files, stored under ``run_e0b959d8/``: greedy   redistributed); MATH-500
+                     solutions of MATH-500 problems 0-19 by DeepSeek-R1-Distill-Qwen-1.5B    copy: see ``rl-sft``
+                     and Qwen2.5-Math-1.5B, Q4_K_M GGUF builds, 2,048 new tokens, each with
+                     the source's ``is_correct``: its own answer matcher on the last box;
+                     the R1 distill's completions keep their ``<think>`` block, 7 of its 20
+                     cut off inside it); the methods kept are ``cot``, ``pvp`` and
+                     ``self_refine`` (one solution each; ``self_consistency`` joins five
+                     samples graded by majority vote, ``least_to_most`` a decomposition and
+                     a solution); gold and question from MATH-500 in its own order, the
+                     rl-sft commit's ``one-shot-em/Qwen2.5-Eval/evaluation/data/math500/
+                     test.jsonl`` stored as ``math500_test.jsonl``
+``cs336-r1-zero``    donglinkang2021/cs336-assignment5-alignment                             none stated (no licence
+                     @ 1474a43693c419f2a19f517ae08bde9c1460d731                              file; used locally for
+                     ``outputs/<model>/{math500_hf,math_local}/results.jsonl`` stored as     evaluation, not
+                     ``<model>__<dataset>__results.jsonl`` (4 files: Qwen2.5-Math-1.5B and   redistributed)
+                     -Instruct sampled at temperature 1, 1,024 new tokens, stop at
+                     ``</answer>``, under CS336's R1-Zero prompt, which ends with
+                     ``Assistant: <think>``, on the 500 MATH-500 problems and on 500 MATH
+                     problems drawn by the author; ``prompt``, ``response``, the solution
+                     as ``ground_truth`` and the ``r1_zero_reward_fn`` metrics)
 ===================  ======================================================================  ==========================
 
 Fetch with ``git show <commit>:<path>`` from a clone of the repository, e.g. for every path matching
@@ -51,16 +74,25 @@ the ``gt`` it wrote beside its outputs has been through its normaliser, which da
 equivalent to ``target`` or not, "only trivial simplifications", units given the benefit of the doubt); gold =
 ``target``; the completion graded is ``answer`` (one empty completion, an API failure, is left out). The model
 family of a record is the part of its ``model`` field before ``: `` (:func:`family_of`; rl-sft's are Qwen2.5-Math).
+cs6493-r1: ``is_correct``, the source's own matcher (its last box against MATH-500's answer); gold = MATH-500's
+``answer``; the completion graded is ``raw_response``. cs336-r1-zero: ``answer_reward`` of CS336's
+``r1_zero_reward_fn``, which is 0 for any completion without ``</think> <answer>`` and ``</answer>`` verbatim, then
+compares the tag's content with the solution's last box (string normalisation, sympy); gold = that last box; the
+completion graded is ``response``, and the record keeps the ``prompt``, since the prompt opened the thinking block.
+Both labels come from answer checkers: every disagreement was audited (:mod:`benchmarks.accuracy_math_audits`).
 
-Styles (plain scanning, independent of the reward, first that applies): ``multi_value`` (the gold lists several
+Styles (plain scanning, independent of the reward, first that applies): ``think`` (a thinking block, opened by the
+completion or by a prompt ending with ``<think>``, that the completion closes), ``think_unfinished`` (one it never
+closes: cut off at the length limit, or a model that never wrote ``</think>``), ``multi_value`` (the gold lists several
 values at the top level, a ``\\pm``, or the completion's last boxes are two or more separated only by commas or
 ``and``), ``boxed``, ``hash_answer`` (a ``# Answer`` heading line), ``answer_phrase`` ("the final answer is",
 "answer:"), ``bare_latex`` (the last line is LaTeX without delimiters), ``last_expression`` (anything else: the answer
 is the last expression of the text). Exact duplicates (same gold and completion) are kept once.
 
-Each output line: ``id``, ``source``, ``model``, ``style``, ``question``, ``completion``, ``solution`` (the gold as a
-dataset column would hold it), ``label`` (the source's, bool), ``label_audited`` and ``audit_reason``, ``traps`` (for
-a completion labelled wrong: ``gold_elsewhere`` when the gold, spaces removed, is written somewhere in it).
+Each output line: ``id``, ``source``, ``model``, ``style``, ``question``, ``completion``, ``solution`` (the gold as
+a dataset column would hold it), ``prompt`` (cs336-r1-zero only: the text prompt, as a trainer passes it), ``label``
+(the source's, bool), ``label_audited`` and ``audit_reason``, ``traps`` (for a completion labelled wrong:
+``gold_elsewhere`` when the gold, spaces removed, is written somewhere in it).
 """
 
 from __future__ import annotations
@@ -79,7 +111,8 @@ from benchmarks.accuracy_math_audits import AUDITS
 
 DEFAULT_RAW = Path("/work/labelled_data/raw_math")
 DEFAULT_OUT = Path("/work/labelled_data/accuracy_math_labels.jsonl")
-STYLES = ("boxed", "multi_value", "hash_answer", "answer_phrase", "bare_latex", "last_expression")
+STYLES = ("boxed", "multi_value", "hash_answer", "answer_phrase", "bare_latex", "last_expression", "think",
+          "think_unfinished")
 DATASETS = ("math500", "olympiadbench")
 
 
@@ -100,8 +133,12 @@ def _thousands(text: str) -> bool:
     return bool(re.fullmatch(r"-?\d{1,3}(?:,(?:\\!)?\d{3})+(?:\.\d+)?", text.replace("\\$", "").strip()))
 
 
-def style_of(completion: str, gold: str) -> str:
+def style_of(completion: str, gold: str, prompt: str = "") -> str:
     """The answer style of one completion (see the module docstring), by plain scanning."""
+    if "<think>" in completion or prompt.rstrip().endswith("<think>"):
+        opened = completion.rfind("<think>")
+        closed = completion.rfind("</think>")
+        return "think" if closed > opened else "think_unfinished"
     if ("\\pm" in gold or _top_level_commas(gold) > 0) and not _thousands(gold):
         return "multi_value"
     if re.search(r"\\boxed\s*\{[^{}]*\}[\s$.,]*(?:,|and|\\quad|\\text\{\s*and\s*\})[\s$]*\\boxed", completion[-400:]):
@@ -200,7 +237,79 @@ def simple_evals_ru(folder: Path) -> Iterator[dict]:
             )
 
 
-SOURCES = {"rl-sft": rl_sft, "simple-evals-ru": simple_evals_ru}
+# CS6493 run file (``<model>__<method>__math500__math500_<n>.json``) model -> (model as named, family); methods kept:
+# a single solution with its own verdict (self_consistency joins five samples graded by their majority vote, and
+# least_to_most a decomposition and a solution: neither is one completion with its label)
+CS6493_MODELS = {
+    "deepseek-r1": "DeepSeek-R1-Distill: DeepSeek-R1-Distill-Qwen-1.5B (Q4_K_M GGUF, 2,048 new tokens)",
+    "qwen2.5-math": "Qwen2.5-Math: Qwen2.5-Math-1.5B (Q4_K_M GGUF, 2,048 new tokens)",
+}
+CS6493_METHODS = ("cot", "pvp", "self_refine")
+
+
+def cs6493_r1(folder: Path) -> Iterator[dict]:
+    """Greedy MATH-500 solutions (problems 0-19) of DeepSeek-R1-Distill-Qwen-1.5B (with its ``<think>`` block, cut
+    off at 2,048 new tokens) and Qwen2.5-Math-1.5B, with the source's ``is_correct``; gold and question from
+    MATH-500 (``math500_test.jsonl``, in the order the source's ``math500_<n>`` ids follow)."""
+    problems = [json.loads(line) for line in (folder / "math500_test.jsonl").read_text().splitlines()]
+    for path in sorted((folder / "run_e0b959d8").glob("*.json")):
+        row = json.loads(path.read_text())
+        if row["prompt_method"] not in CS6493_METHODS or row["dataset"] != "math500":
+            continue
+        completion = row["raw_response"]
+        if not completion.strip():
+            continue  # no completion: nothing to grade
+        problem = problems[int(row["problem_id"].split("_")[-1])]
+        gold = problem["answer"]
+        yield _record(
+            f"cs6493/{row['model_name']}/{row['prompt_method']}/{row['problem_id']}", "YuFish131416/CS6493-NLP-Group-"
+            "Project--Mathematical-Reasoning-in-LLMs", CS6493_MODELS[row["model_name"]], style_of(completion, gold),
+            completion, gold, bool(row["is_correct"]), problem["problem"],
+        )
+
+
+CS336_MODELS = {
+    "qwen2.5-math-1.5b": "Qwen2.5-Math: Qwen2.5-Math-1.5B (r1_zero prompt)",
+    "qwen2.5-math-1.5b-inst": "Qwen2.5-Math: Qwen2.5-Math-1.5B-Instruct (r1_zero prompt)",
+}
+
+
+def last_boxed(text: str) -> str | None:
+    """The content of the last ``\\boxed{…}`` of ``text`` (braces balanced), None without one."""
+    start = text.rfind("\\boxed")
+    brace = text.find("{", start) if start >= 0 else -1
+    depth = 0
+    for k in range(max(brace, 0), len(text)) if brace >= 0 else ():
+        depth += {"{": 1, "}": -1}.get(text[k], 0)
+        if depth == 0:
+            return text[brace + 1 : k]
+    return None
+
+
+def cs336_r1_zero(folder: Path) -> Iterator[dict]:
+    """Qwen2.5-Math-1.5B and -Instruct sampled (temperature 1, 1,024 new tokens, stop at ``</answer>``) under the
+    R1-Zero prompt, which ends with ``Assistant: <think>``: the completion starts inside the thinking block. Label:
+    the source's ``answer_reward`` (CS336's ``r1_zero_reward_fn``: ``</think> <answer>`` and ``</answer>`` required,
+    then the answer in the tag graded against the solution's last box). Gold: the solution's last box."""
+    for path in sorted(folder.glob("*__results.jsonl")):
+        model, dataset = path.name.split("__")[:2]
+        for k, line in enumerate(path.read_text().splitlines()):
+            row = json.loads(line)
+            gold = last_boxed(row["ground_truth"])
+            if gold is None:
+                continue  # a solution without a box has no gold answer
+            question = row["prompt"].rsplit("\nUser: ", 1)[-1].rsplit("\nAssistant:", 1)[0]
+            completion = row["response"]
+            record = _record(
+                f"cs336-r1-zero/{model}/{dataset}/{k}", "donglinkang2021/cs336-assignment5-alignment",
+                CS336_MODELS[model], style_of(completion, gold, row["prompt"]), completion, gold,
+                bool(row["metrics"]["answer_reward"]), question,
+            )
+            record["prompt"] = row["prompt"]
+            yield record
+
+
+SOURCES = {"rl-sft": rl_sft, "simple-evals-ru": simple_evals_ru, "cs6493-r1": cs6493_r1, "cs336-r1-zero": cs336_r1_zero}
 
 
 def family_of(model: str) -> str:

@@ -3,7 +3,10 @@
 Data: the JSONL built by :mod:`benchmarks.accuracy_math_data` from public model outputs (Qwen2.5-Math-1.5B / -7B and
 their RL fine-tunes on MATH-500 and OlympiadBench, Qwen2.5-Math harness outputs with its verdicts; 29 instruct models
 of the Llama, Gemini, DeepSeek, GigaChat, YandexGPT, Mistral and Qwen2.5 families on MATH-500 problems, with the
-verdicts of a simple-evals-style LLM judge; sources, commits and licences in that module), with the labels audited
+verdicts of a simple-evals-style LLM judge; DeepSeek-R1-Distill-Qwen-1.5B with its ``<think>`` block and
+Qwen2.5-Math-1.5B on 20 MATH-500 problems, with the source's matcher; Qwen2.5-Math-1.5B and -Instruct under the
+R1-Zero prompt, which opens the thinking block, with CS336's ``r1_zero`` grader; sources, commits and licences in
+that module), with the labels audited
 in :mod:`benchmarks.accuracy_math_audits`. It is not in the repository; the benchmark reads it from ``--data PATH``,
 else from ``$GRPO_PLUS_ACCURACY_MATH_DATA``, else from the builder's default output path, and turns into a note row
 saying how to build it when none exists.
@@ -11,7 +14,9 @@ saying how to build it when none exists.
 Rows (as in :mod:`benchmarks.bench_accuracy_labels`, with this benchmark's targets):
 
 1. per answer style (``boxed``, ``multi_value``, ``hash_answer``, ``answer_phrase``, ``bare_latex``,
-   ``last_expression``; a style without completions gets no row), all styles together, and per model family:
+   ``last_expression``, ``think`` and ``think_unfinished``: a thinking block closed or never closed; a style
+   without completions gets no row), all styles together, and per model family (our reward is given each record's
+   ``prompt`` when it has one, as the trainer passes prompts):
    agreement of our reward (defaults) with the audited labels on every completion, next to TRL's; precision, recall
    and false-positive rate of both in the notes. TRL grades a stratified sample (seed 0: at most
    ``TRL_SAMPLE_PER_GROUP`` completions of every style and of every family, all of a smaller group; ``--trl_full``
@@ -43,6 +48,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from benchmarks.accuracy_math_data import DEFAULT_OUT, STYLES, family_of  # noqa: E402
 from benchmarks.bench_accuracy_labels import (  # noqa: E402
     NOT_GRADED,
+    _conversational,
     _score,
     _throughput_row,
     bench_main,
@@ -86,6 +92,13 @@ def _subsample(records: Sequence[dict], per_style: int) -> list[dict]:
     return picked
 
 
+def score_ours(reward, records: Sequence[dict]) -> list[float | None]:
+    """Our reward's scores, with each record's ``prompt`` (when it has one) passed as the trainer passes prompts: a
+    prompt ending with ``<think>`` opens the thinking block the completion must close."""
+    prompts = [record.get("prompt") for record in records]
+    return list(reward(_conversational(records), solution=[r["solution"] for r in records], prompts=prompts))
+
+
 def trl_sample(records: Sequence[dict], per_group: int = TRL_SAMPLE_PER_GROUP) -> list[int]:
     """Indices (sorted) of a stratified sample: for every style and every model family, a random (seed 0) choice of
     ``per_group`` of its completions, or all of a smaller group; the union of those choices."""
@@ -123,7 +136,7 @@ def run(quick: bool = False, data: str | os.PathLike | None = None, trl_full: bo
     logger.info("bench_accuracy_math_labels: %d labelled completions from %s", len(records), path)
     ours = get_reward("accuracy")
     ours.pool.warm_up()
-    our_scores = _score(ours, records)
+    our_scores = score_ours(ours, records)
     picked = range(len(records)) if quick or trl_full else trl_sample(records)
     trl_scores: list = [NOT_GRADED] * len(records)
     for k, score in zip(picked, _score(accuracy_reward, [records[k] for k in picked])):

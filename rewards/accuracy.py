@@ -4,8 +4,12 @@ Grading one completion against its gold answer (``solution`` column by default):
 
 0. **Unfinished thinking** (``require_finished_thinking=True``, default): a completion that opens ``<think>`` and
    never closes it (cut off at the length limit) scores 0.0 whatever numbers its thinking holds: a reasoning model
-   that has not finished has not answered (PrimeIntellect-ai/verifiers#213). Templates without think tags are
-   unaffected; ``False`` grades such text like any other.
+   that has not finished has not answered (PrimeIntellect-ai/verifiers#213). The same holds when the prompt opened
+   the block (a text prompt, or an assistant prefill, ending with ``<think>``: R1-Zero's ``Assistant: <think>``)
+   and the completion never writes ``</think>``. Templates without think tags are unaffected; ``False`` grades such
+   text like any other. After a finished block (a ``</think>`` in the completion, opened by it or by the template)
+   the answer is searched in the text after the last ``</think>`` only: numbers and boxes of the thinking are not
+   the answer, and a completion with nothing after its thinking has not answered.
 1. **Answer extraction** (in the trainer process, plain string scanning). One final answer is picked and graded;
    the others never count, so listing candidates cannot raise the reward. With ``answer_format="auto"`` (default),
    the first rule that applies wins:
@@ -448,11 +452,33 @@ def decimal_approximation(gold: str, source: str) -> bool:
     return bool(values) and all(_LONG_DECIMAL.fullmatch(value) for value in values)
 
 
-def unfinished_thinking(text: str, tag: str = "think") -> bool:
+def unfinished_thinking(text: str, tag: str = "think", opened_by_prompt: bool = False) -> bool:
     """True when ``text`` opens a ``<think>`` block that it never closes (a reasoning model cut off at the length
-    limit before it answered)."""
+    limit before it answered), or, when ``opened_by_prompt`` (the prompt ends with an open ``<think>``: R1-Zero's
+    ``Assistant: <think>``, chat templates that prefill the tag), when ``text`` never closes the block at all."""
+    if opened_by_prompt and f"</{tag}>" not in text:
+        return True
     opened = text.rfind(f"<{tag}>")
     return opened >= 0 and text.find(f"</{tag}>", opened) < 0
+
+
+def after_thinking(text: str, tag: str = "think") -> str:
+    """The text after the last ``</think>`` (the answer part of a finished thinking block), else ``text`` whole."""
+    closed = text.rfind(f"</{tag}>")
+    return text if closed < 0 else text[closed + len(tag) + 3 :]
+
+
+def thinking_opened_by_prompt(prompt: Any, tag: str = "think") -> bool:
+    """True when the prompt ends with an open ``<think>`` tag, so that the completion starts inside the thinking
+    block: a text prompt (``... Assistant: <think>``) or a conversation whose last message is an assistant prefill
+    ending with the tag. A conversational prompt whose chat template adds the tag is not visible to a reward (the
+    trainer passes the messages, not the rendered text) and gives False."""
+    if isinstance(prompt, (list, tuple)):
+        last = prompt[-1] if prompt else None
+        if not isinstance(last, dict) or last.get("role") != "assistant":
+            return False
+        prompt = last.get("content")
+    return isinstance(prompt, str) and prompt.rstrip().endswith(f"<{tag}>")
 
 
 def extract_answer(text: str, answer_tag: str | None = "answer", answer_format: str = "boxed") -> tuple[str, str]:
@@ -887,8 +913,9 @@ class Accuracy:
             (``13``); off by default, so that copying the question's arithmetic is not rewarded.
         require_finished_thinking: a completion that opens ``<think>`` and never closes it (cut off at the length
             limit) scores 0.0 whatever numbers its thinking holds: a reasoning model that has not finished has not
-            answered (PrimeIntellect-ai/verifiers#213). ``False`` grades such text like any other (templates
-            without think tags are unaffected either way).
+            answered (PrimeIntellect-ai/verifiers#213); so does one that never writes ``</think>`` after a prompt
+            ending with ``<think>`` (the ``prompts`` the trainer passes: a text prompt, or an assistant prefill).
+            ``False`` grades such text like any other (templates without think tags are unaffected either way).
     """
 
     def __init__(
@@ -935,6 +962,9 @@ class Accuracy:
             return []
         golds = column(kwargs, self.solution_column, n, name)
         texts = completion_texts(completions, name)
+        prompts = kwargs.get("prompts")
+        if prompts is not None and len(prompts) != n:
+            prompts = None  # not one prompt per completion: the prompt rule is not applied
         keys: list[tuple[str, str, str] | None] = []
         for i, (gold, text) in enumerate(zip(golds, texts)):
             if gold is None:
@@ -942,10 +972,11 @@ class Accuracy:
                 continue
             if not isinstance(gold, (str, int, float)):
                 raise RewardError(name, f"gold answer must be a str or a number, got {type(gold).__name__}", i)
-            if self.require_finished_thinking and unfinished_thinking(text):
+            opened = prompts is not None and thinking_opened_by_prompt(prompts[i])
+            if self.require_finished_thinking and unfinished_thinking(text, opened_by_prompt=opened):
                 keys.append((str(gold), "", UNFINISHED))
                 continue
-            source, mode = extract_answer(text, self.answer_tag, self.answer_format)
+            source, mode = extract_answer(after_thinking(text), self.answer_tag, self.answer_format)
             keys.append((str(gold), source, mode))
         outcomes: dict[tuple[str, str, str], tuple[str, Any]] = {}
         for key in dict.fromkeys(k for k in keys if k is not None):

@@ -71,10 +71,67 @@ def test_registered_in_the_runner():
         ("The final answer is 4.", "4", "answer_phrase"),
         ("Multiply.\n\\frac{1}{2}", "\\frac{1}{2}", "bare_latex"),
         ("It is 4 apples in all.", "4", "last_expression"),
+        ("<think>2 + 2 = 4</think> So \\boxed{4}.", "4", "think"),
+        ("<think>2 + 2 = 4, so \\boxed{4}", "4", "think_unfinished"),
+        ("<think>a</think> then <think>b", "4", "think_unfinished"),
     ],
 )
 def test_style_classifier(completion, gold, style):
     assert data.style_of(completion, gold) == style
+
+
+def test_style_of_a_thinking_block_opened_by_the_prompt():
+    prompt = "User: 2 + 2?\nAssistant: <think>"
+    assert data.style_of("2 + 2 = 4 </think> <answer>4</answer>", "4", prompt) == "think"
+    assert data.style_of("2 + 2 = 4, so \\boxed{4}", "4", prompt) == "think_unfinished"
+    assert data.style_of("2 + 2 = 4, so \\boxed{4}", "4", "User: 2 + 2?\nAssistant:") == "boxed"
+
+
+def test_cs6493_reader(tmp_path):
+    folder = tmp_path / "cs6493-r1"
+    (folder / "run_e0b959d8").mkdir(parents=True)
+    problems = [{"problem": "2 + 2?", "answer": "4"}, {"problem": "Half of 1?", "answer": "\\frac{1}{2}"}]
+    (folder / "math500_test.jsonl").write_text("".join(json.dumps(p) + "\n" for p in problems))
+    files = {
+        "deepseek-r1__cot__math500__math500_1.json": ("deepseek-r1", "cot", "<think>1 / 2 = 0.5, so", True),
+        "qwen2.5-math__pvp__math500__math500_0.json": ("qwen2.5-math", "pvp", "So \\boxed{4}.", True),
+        "qwen2.5-math__self_consistency__math500__math500_0.json": ("qwen2.5-math", "self_consistency", "4", True),
+    }
+    for name, (model, method, response, correct) in files.items():
+        row = {"problem_id": name.split("__")[-1][:-5], "model_name": model, "prompt_method": method,
+               "dataset": "math500", "raw_response": response, "is_correct": correct}
+        (folder / "run_e0b959d8" / name).write_text(json.dumps(row))
+    records = list(data.cs6493_r1(folder))
+    assert [r["id"] for r in records] == ["cs6493/deepseek-r1/cot/math500_1", "cs6493/qwen2.5-math/pvp/math500_0"]
+    assert [r["solution"] for r in records] == ["\\frac{1}{2}", "4"]
+    assert [r["style"] for r in records] == ["think_unfinished", "boxed"]
+    assert [data.family_of(r["model"]) for r in records] == ["DeepSeek-R1-Distill", "Qwen2.5-Math"]
+
+
+def test_cs336_r1_zero_reader_keeps_the_prompt(tmp_path):
+    folder = tmp_path / "cs336-r1-zero"
+    folder.mkdir()
+    prompt = "A conversation.\nUser: What is 2 + 2?\nAssistant: <think>"
+    rows = [
+        {"prompt": prompt, "ground_truth": "So $2 + 2 = \\boxed{4}$.",
+         "response": " 2 + 2 = 4 </think> <answer> 4 </answer>",
+         "metrics": {"format_reward": 1.0, "answer_reward": 1.0}},
+        {"prompt": prompt, "ground_truth": "It is $\\boxed{\\frac{1}{2}}$.",
+         "response": " Half of it is \\boxed{\\frac{1}{2}}", "metrics": {"format_reward": 0.0, "answer_reward": 0.0}},
+        {"prompt": prompt, "ground_truth": "No box here.", "response": "4", "metrics": {"answer_reward": 0.0}},
+    ]
+    (folder / "qwen2.5-math-1.5b__math500_hf__results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    records = list(data.cs336_r1_zero(folder))
+    assert [r["id"] for r in records] == ["cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/0",
+                                          "cs336-r1-zero/qwen2.5-math-1.5b/math500_hf/1"]
+    assert [r["solution"] for r in records] == ["4", "\\frac{1}{2}"]
+    assert [r["style"] for r in records] == ["think", "think_unfinished"]
+    assert [r["label"] for r in records] == [True, False]
+    assert records[0]["question"] == "What is 2 + 2?" and records[0]["prompt"] == prompt
+    # our reward, given the prompt, scores the never-closed thinking 0 despite its right box
+    from rewards import get_reward
+
+    assert bench.score_ours(get_reward("accuracy", num_workers=1), records) == [1.0, 0.0]
 
 
 def test_simple_evals_ru_reader(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from rewards import get_reward
 from rewards.accuracy import (
     BOXED,
+    after_thinking,
     answer_values,
     bare_last_line,
     extract_answer,
@@ -21,6 +22,7 @@ from rewards.accuracy import (
     rule_grade,
     single_valued_gold,
     split_values,
+    thinking_opened_by_prompt,
     unfinished_thinking,
     zero_sides,
 )
@@ -321,6 +323,53 @@ def test_unfinished_thinking_scores_zero_by_default(accuracy):
     assert accuracy([cut, finished, "The answer is 13."], solution=["13"] * 3) == [0.0, 1.0, 1.0]
     lenient = get_reward("accuracy", timeout=30.0, num_workers=2, require_finished_thinking=False)
     assert lenient([cut, finished], solution=["13"] * 2) == [1.0, 1.0]
+
+
+R1_ZERO = (
+    "A conversation between User and Assistant. The reasoning process is enclosed within <think> </think> and answer "
+    "is enclosed within <answer> </answer> tags.\nUser: What is 7 + 6?\nAssistant: <think>"
+)
+
+
+def test_thinking_opened_by_the_prompt_is_detected():
+    assert thinking_opened_by_prompt(R1_ZERO)
+    assert thinking_opened_by_prompt("Question: 7 + 6?\nAnswer: <think>\n")
+    prefill = [{"role": "user", "content": "7 + 6?"}, {"role": "assistant", "content": "<think>"}]
+    assert thinking_opened_by_prompt(prefill)
+    assert not thinking_opened_by_prompt(R1_ZERO.rsplit("<think>", 1)[0])  # the tags only named in the instructions
+    assert not thinking_opened_by_prompt([{"role": "user", "content": "Think in <think> tags: 7 + 6? <think>"}])
+    assert not thinking_opened_by_prompt(None)
+    assert unfinished_thinking("7 + 6 = 13, so \\boxed{13}", opened_by_prompt=True)
+    assert not unfinished_thinking("7 + 6 = 13 </think> <answer>13</answer>", opened_by_prompt=True)
+    assert not unfinished_thinking("7 + 6 = 13, so \\boxed{13}")
+
+
+def test_thinking_opened_by_the_prompt_must_be_closed(accuracy):
+    never_closed = "We have 7 + 6 = 13, so the answer is \\boxed{13}."  # right number, but still thinking
+    closed = "We have 7 + 6 = 13. </think> <answer> 13 </answer>"
+    closed_wrong = "We have 7 + 6 = 12. </think> <answer> 12 </answer>"
+    completions = [never_closed, closed, closed_wrong]
+    assert accuracy(completions, solution=["13"] * 3, prompts=[R1_ZERO] * 3) == [0.0, 1.0, 0.0]
+    assert accuracy(completions, solution=["13"] * 3) == [1.0, 1.0, 0.0]  # no prompts given: the text alone
+    lenient = get_reward("accuracy", timeout=30.0, num_workers=2, require_finished_thinking=False)
+    assert lenient(completions, solution=["13"] * 3, prompts=[R1_ZERO] * 3) == [1.0, 1.0, 0.0]
+    # prompts that do not open the block, or not one per completion, change nothing
+    assert accuracy(completions, solution=["13"] * 3, prompts=["What is 7 + 6?"] * 3) == [1.0, 1.0, 0.0]
+    assert accuracy(completions, solution=["13"] * 3, prompts=[R1_ZERO]) == [1.0, 1.0, 0.0]
+
+
+def test_answer_is_read_after_the_finished_thinking(accuracy):
+    assert after_thinking("<think>try 12</think> The answer is 13.") == " The answer is 13."
+    assert after_thinking("The answer is 13.") == "The answer is 13."
+    cases = [
+        ("13", "<think>First guess \\boxed{12}; no, 7 + 6 = 13.</think> The answer is \\boxed{13}.", 1.0),
+        ("13", "<think>7 + 6 = 13, so \\boxed{13}.</think> The answer is \\boxed{12}.", 0.0),
+        ("13", "<think>7 + 6 = 13, so \\boxed{13}.</think>", 0.0),  # nothing after the thinking: no answer
+        ("13", "7 + 6 = 13, so \\boxed{13}. </think>", 0.0),  # the same, the block opened by the template
+        ("13", "7 + 6 = 13 </think>\n\nThe answer is $13$.", 1.0),
+        ("13", "<think>13 or 12?</think> It is \\boxed{12} or \\boxed{13}.", 0.0),  # hedging stays unrewarded
+    ]
+    assert grade_all(accuracy, cases) == []
 
 
 def test_require_finished_thinking_is_validated():
