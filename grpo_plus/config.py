@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,8 @@ from grpo_plus.entropy import CLIP_COV_BOUNDS, CLIP_COV_RATIO, KL_COV_COEF, KL_C
 from grpo_plus.kl import KL_ESTIMATORS
 from grpo_plus.kl_control import DEFAULT_HORIZON
 from rewards._names import choice_error, split_names
+
+logger = logging.getLogger(__name__)
 
 REWARD_MODES = ("outcome", "process")
 REWARD_ERRORS = ("raise", "none")
@@ -63,8 +66,8 @@ class GRPOPlusConfig(GRPOConfig):
             "loses β·Σ of its own tokens' kl. The loss then carries no KL term. Requires beta > 0. With "
             "scale_rewards='group', a group whose task rewards are all equal keeps only the KL term's spread and "
             "its std scaling blows that up to unit-size advantages: on sparse rewards k1 in the reward stopped "
-            "learning altogether (docs/training_health.md). scale_rewards 'batch' or 'none' do not divide by a "
-            "group's own std (not yet measured there)."
+            "learning altogether, and learned again with scale_rewards='batch' (docs/training_health.md). Use "
+            "'batch' (or 'none') with kl_in_reward; the config warns otherwise."
         },
     )
     reward_mode: str = field(
@@ -194,6 +197,12 @@ class GRPOPlusConfig(GRPOConfig):
             raise ValueError(
                 "kl_in_reward=True needs beta > 0 (beta scales the KL penalty subtracted from the reward); "
                 "set beta, or kl_in_reward=False"
+            )
+        if self.kl_in_reward and self.scale_rewards == "group":
+            logger.warning(
+                "kl_in_reward=True with scale_rewards='group': a group whose task rewards are all equal gets "
+                "unit-size advantages from the KL term alone; on sparse rewards this stopped learning "
+                "(docs/training_health.md). scale_rewards='batch' learned there."
             )
         if not isinstance(self.step_separator, str) or not self.step_separator:
             raise ValueError(f"step_separator must be a non-empty string, got {self.step_separator!r}")

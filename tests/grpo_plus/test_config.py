@@ -24,6 +24,15 @@ def test_defaults(tmp_path):
     assert config.scale_rewards == "group"
 
 
+@pytest.mark.parametrize("scale, warned", [("group", True), ("batch", False), ("none", False)])
+def test_kl_in_reward_with_group_scaling_warns(tmp_path, caplog, scale, warned):
+    with caplog.at_level("WARNING", logger="grpo_plus.config"):
+        make(tmp_path, beta=0.04, kl_in_reward=True, scale_rewards=scale)
+        make(tmp_path, beta=0.04, scale_rewards=scale)  # KL in the loss: nothing to say
+    assert [r.getMessage().startswith("kl_in_reward=True with scale_rewards='group'") for r in caplog.records] == (
+        [True] if warned else [])
+
+
 @pytest.mark.parametrize(
     "kwargs,pattern",
     [
