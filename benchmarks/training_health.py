@@ -124,6 +124,12 @@ difference against baseline_batch is > -0.1 at every seed (k1_reward's against b
 k1_reward_batch's AUC is within 0.1 of k1_reward's at every seed (it does not learn either); else "inconclusive".
 If supported, GRPOPlusConfig warns when ``kl_in_reward`` is combined with group scaling, and the docs recommend batch
 scaling with KL in the reward; no default changes (the rule-4 defaults are from the 33 pre-registered runs only).
+
+AMENDMENT 3 (2026-12-04; written and committed after amendment 2's results, before any run of its arm: exploratory).
+Amendment 2 found batch scaling slightly slower than group scaling here. To complete the reward-scaling choices on one
+table, ``baseline_none``: ``--scale_rewards none`` (advantages r - group mean, no division: Dr. GRPO, Liu et al. 2025,
+arXiv 2503.20783, who argue the std division biases learning toward too easy and too hard questions), seeds 0, 1, 2,
+against ``baseline`` by rule 1. It changes no default (TRL's ``scale_rewards`` default stays); the docs report it.
 """
 
 from __future__ import annotations
@@ -200,6 +206,7 @@ ARMS: dict[str, tuple[str, tuple[str, ...]]] = {  # name -> (config, flags); the
     "baseline_batch": (OUTCOME_CONFIG, ("--scale_rewards", "batch")),
     "k1_reward_batch": (OUTCOME_CONFIG, ("--beta", BETA, "--kl_estimator", "k1", "--kl_in_reward", "true",
                                          "--scale_rewards", "batch")),
+    "baseline_none": (OUTCOME_CONFIG, ("--scale_rewards", "none")),  # amendment 3 (exploratory)
 }
 # rule 3: the comparators of each arm
 COMPARATORS: dict[str, tuple[str, ...]] = {

@@ -27,6 +27,7 @@ def test_arms_are_built_as_declared():
     assert [a.name for a in arms] == [
         "baseline", "dynamic_sampling", "clip_cov", "kl_cov", "baseline_mu2", "entropy_bonus", "k3_loss",
         "k1_reward", "k3plus_loss", "adaptive_kl", "process", "baseline_batch", "k1_reward_batch",
+        "baseline_none",
     ]
     assert all(a.seeds == (0, 1, 2) for a in arms)
     by_name = {a.name: a for a in arms}
@@ -85,6 +86,7 @@ EXPECTED_CHANGES = {
     "adaptive_kl": {"beta": 0.04, "kl_target": 0.1, "kl_horizon": 640},
     "process": {"reward_mode": "process", "reward_funcs": ["chain_steps", "accuracy", "format"]},
     "baseline_batch": {"scale_rewards": "batch"},
+    "baseline_none": {"scale_rewards": "none"},
     "k1_reward_batch": {"beta": 0.04, "kl_estimator": "k1", "kl_in_reward": True, "scale_rewards": "batch"},
 }
 
@@ -216,6 +218,7 @@ def hand_results():
         "adaptive_kl": (-0.02, -0.03, -0.04),  # = k3_loss
         "process": (0.10, 0.10, 0.10),
         "baseline_batch": (0.02, 0.02, 0.02),
+        "baseline_none": (0.01, 0.00, -0.01),
         "k1_reward_batch": (-0.05, -0.06, -0.07),  # vs baseline_batch -0.07, -0.08, -0.09: all > -0.1
     }
     results = [summary("baseline", s) for s in range(3)]
@@ -303,11 +306,11 @@ def test_results_json_has_the_declared_structure():
     results = hand_results()
     grouped = experiment.by_arm(results, list(th.ARMS))
     arms = th.arms()
-    out = th.results_json(results, arms, th.decide(grouped), planned=39)
+    out = th.results_json(results, arms, th.decide(grouped), planned=42)
     text = json.dumps(out, allow_nan=False)  # strict JSON
     out = json.loads(text)
     assert set(out) == {"protocol", "runs_planned", "runs_done", "decision", "arms"}
-    assert out["runs_planned"] == 39 and out["runs_done"] == 39
+    assert out["runs_planned"] == 42 and out["runs_done"] == 42
     assert list(out["arms"]) == list(th.ARMS)
     for arm in arms:
         entry = out["arms"][arm.name]
@@ -338,7 +341,7 @@ def test_run_writes_the_json_table_and_figure(tmp_path, monkeypatch, capsys):
     assert seen == {"runs_dir": tmp_path / "runs", "extra": (), "per_step": 64, "arms": list(th.ARMS)}
     out = json.loads((tmp_path / "training_health.json").read_text())
     assert out["arms"]["baseline"]["cli"] == ["--config", "configs/demo_chains_outcome.yaml"]
-    assert "Runs done: 39 of 39 planned" in (tmp_path / "training_health.md").read_text()
+    assert "Runs done: 42 of 42 planned" in (tmp_path / "training_health.md").read_text()
     assert (tmp_path / "training_health.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     printed = capsys.readouterr().out
     assert "| clip_cov | 0.440 ± 0.010 |" in printed and "Decision: " in printed
