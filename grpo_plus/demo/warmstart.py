@@ -10,9 +10,9 @@ answers, can raise it well above the teacher's. A model under-trained on clean e
 but where it lands depends on exactly when training stops; this one is trained to convergence and lands reliably.
 
 The checkpoint (model ≈ 1.4 MB, tokenizer, ``warm_start.json``) is cached under
-``<cache root>/<prefix>-<key>``, where the key hashes the :class:`WarmStartConfig` (its class and fields), the source
-of the modules that build it and the torch / transformers / tokenizers versions, so a change to any of them builds a
-fresh one. Another task reuses all of this by subclassing :class:`WarmStartConfig` and overriding what the teacher
+``<cache root>/<prefix>-<key>``, where the key hashes the :class:`WarmStartConfig` (its class and fields), the code
+of the modules that build it (docstrings and comments left out) and the torch / transformers / tokenizers versions,
+so a change to any of them builds a fresh one. Another task reuses all of this by subclassing :class:`WarmStartConfig` and overriding what the teacher
 writes (:meth:`~WarmStartConfig.examples`), the tokenizer corpus, the modules hashed into the key and the prefix
 (:mod:`grpo_plus.demo.multistep` does).
 The cache root is ``$GRPO_PLUS_CACHE``, else ``$XDG_CACHE_HOME/grpo_plus``, else ``~/.cache/grpo_plus``.
@@ -20,6 +20,7 @@ The cache root is ``$GRPO_PLUS_CACHE``, else ``$XDG_CACHE_HOME/grpo_plus``, else
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import dataclasses
 import hashlib
@@ -86,7 +87,7 @@ class WarmStartConfig:
         return data.tokenizer_corpus()
 
     def source_modules(self) -> tuple[ModuleType, ...]:
-        """Modules whose source is part of the cache key (besides this one)."""
+        """Modules whose code is part of the cache key (besides this one)."""
         return (data, tiny)
 
 
@@ -97,8 +98,21 @@ def default_cache_root() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "grpo_plus"
 
 
+def code_fingerprint(path: str | Path) -> bytes:
+    """A module's code without docstrings, comments or layout: ``ast.dump`` of its parsed source with every module,
+    class and function docstring removed. Editing documentation keeps a cache key; editing code changes it."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
 def cache_key(config: WarmStartConfig) -> str:
-    """12 hex digits of a hash of the config, the builder's source code and the library versions."""
+    """12 hex digits of a hash of the config, the builder's code (:func:`code_fingerprint`) and the library
+    versions."""
     import tokenizers
     import torch
     import transformers
@@ -109,8 +123,8 @@ def cache_key(config: WarmStartConfig) -> str:
     for version in (torch.__version__, transformers.__version__, tokenizers.__version__):
         digest.update(version.encode())
     for module in config.source_modules():
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(Path(__file__).read_bytes())
+        digest.update(code_fingerprint(module.__file__))
+    digest.update(code_fingerprint(__file__))
     return digest.hexdigest()[:12]
 
 

@@ -146,6 +146,21 @@ def test_warm_start_cache(tmp_path, monkeypatch):
         warmstart.ensure_warm_start(other, cache_root=tmp_path)
 
 
+def test_code_fingerprint_ignores_documentation_but_not_code(tmp_path):
+    def fingerprint(text):
+        path = tmp_path / "builder.py"
+        path.write_text(text)
+        return warmstart.code_fingerprint(path)
+
+    code = 'RATE = 0.4\n\n\ndef slip(x):\n    return x + 1\n\n\nclass Teacher:\n    steps = 6\n'
+    documented = ('"""The builder."""\n# a comment\nRATE = 0.4  # per step\n\n\ndef slip(x):\n    """Slip."""\n'
+                  '    return x + 1\n\n\nclass Teacher:\n    """A teacher."""\n\n    steps = 6\n')
+    assert fingerprint(documented) == fingerprint(code)
+    assert fingerprint(code.replace("0.4", "0.5")) != fingerprint(code)
+    assert fingerprint(code.replace("x + 1", "x - 1")) != fingerprint(code)
+    assert fingerprint('def f():\n    """Only a docstring."""\n') == fingerprint("def f():\n    pass\n")
+
+
 def test_default_warm_start_model_is_under_5_mb(tmp_path):
     config = WarmStartConfig()
     tok = warmstart.build_tokenizer(config)
