@@ -1,6 +1,6 @@
 """What each training-health and KL knob does to learning on sparse long chains (pre-registered experiment).
 
-    python -m benchmarks.run --only training_health        # the experiment (about 75 min on 2 idle cores)
+    python -m benchmarks.run --only training_health        # the experiment (42 runs, about 100 min on 2 idle cores)
     python -m benchmarks.training_health [--runs_dir D]     # the same, standalone (runs kept in D, reused)
     python -m benchmarks.training_health --quick            # smoke run: 1 seed, 2 steps, tiny batch, temporary folder
 
