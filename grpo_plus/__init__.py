@@ -12,8 +12,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from grpo_plus.noise import drop_known_noise
+
 __all__ = ["GRPOPlusConfig", "GRPOPlusTrainer"]
 __version__ = "0.1.0"
+
+drop_known_noise()  # before anything imports TRL (and with it peft and bitsandbytes)
 
 _LAZY = {"GRPOPlusConfig": "grpo_plus.config", "GRPOPlusTrainer": "grpo_plus.trainer"}
 

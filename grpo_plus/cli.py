@@ -36,16 +36,6 @@ logger = logging.getLogger(__name__)
 
 PROG = "grpo-plus"
 
-# Third-party log lines that every run would show and no user can act on, each silenced by its exact prefix:
-# bitsandbytes (imported by peft) tries, on CPUs with AVX512-BF16, to fetch an optional 4-bit matmul kernel from the
-# Hugging Face Hub when it is imported (bitsandbytes/backends/cpu/ops.py), and warns when it cannot (offline, no
-# network, an unverified publisher); it then uses its own CPU implementation of the same matmul. The kernels package
-# says the same once more in offline mode.
-KNOWN_NOISE = {
-    "bitsandbytes.backends.cpu.ops": "Failed to load CPU gemm_4bit_forward from kernels-community",
-    "kernels._internals.hf_hub": "Skipping publisher trust check for 'kernels-community/quantization-bitsandbytes'",
-}
-
 
 # ------------------------------------------------------------------------------------------------------------- parser
 def make_parser(prog: str = f"{PROG} train"):
@@ -446,24 +436,11 @@ def _top_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _DropPrefix(logging.Filter):
-    def __init__(self, prefix: str):
-        super().__init__()
-        self.prefix = prefix
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith(self.prefix)
-
-
 def _setup_logging() -> None:
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=logging.WARNING)
     for name in ("grpo_plus", "rewards"):
         logging.getLogger(name).setLevel(logging.INFO)
     logging.getLogger("grpo_plus.plotting").setLevel(logging.WARNING)  # the summary names the curves' folder
-    for name, prefix in KNOWN_NOISE.items():
-        noisy = logging.getLogger(name)
-        if not any(isinstance(f, _DropPrefix) and f.prefix == prefix for f in noisy.filters):
-            noisy.addFilter(_DropPrefix(prefix))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

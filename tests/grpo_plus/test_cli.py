@@ -457,17 +457,6 @@ def test_llamafactory_error_is_the_only_line_in_a_real_process(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ a clean first run
-def test_known_third_party_noise_is_dropped_and_nothing_else(caplog):
-    import logging
-
-    cli._setup_logging()
-    noisy = logging.getLogger("bitsandbytes.backends.cpu.ops")
-    with caplog.at_level(logging.WARNING, logger="bitsandbytes"):
-        noisy.warning("Failed to load CPU gemm_4bit_forward from kernels-community: offline. Please make sure ...")
-        noisy.warning("some other bitsandbytes warning")
-    assert [r.getMessage() for r in caplog.records] == ["some other bitsandbytes warning"]
-
-
 def test_no_deprecation_warning_unless_the_user_wrote_the_old_name(tmp_path):
     import warnings
 
