@@ -28,9 +28,12 @@ same way, with one more rule of the criterion: a completion whose thinking block
 never closed has not answered and is wrong, whatever its thinking holds. 117 labels were corrected (116 to right: a
 closed thinking followed by the gold's value, which the r1_zero grader refused for its format or string
 normalisation, or the CS6493 source's matcher for ``\\dfrac``, a sentence or a tuple's spacing; 1 to wrong: a
-completion cut off inside its thinking that the first source counted right); 6 disagreements keep their label (two
-completions cut off at the length limit after their answer, an answer followed by looping garbage, two roots listed
-for their difference, an answer followed by an invented dialogue, ``c \\le \\frac{25}{8}`` for the largest ``c``).
+completion cut off inside its thinking that the first source counted right), and 2 more seen while reading, though
+both graders agreed (right answers that both miss: a name in a sentence, a Unicode root), and 1 Qwen2.5-Math label
+that this round's Unicode-root rule brought up (``12π inches per second`` for ``12\\pi``); 6 disagreements keep their
+label (two completions cut off at the length limit after their answer, an answer followed by looping garbage, two
+roots listed for their difference, an answer followed by an invented dialogue, ``c \\le \\frac{25}{8}`` for the
+largest ``c``).
 
 ``AUDITS`` maps a record id (as built by :mod:`benchmarks.accuracy_math_data`) to ``(audited label, reason)`` where
 the source label is wrong; where it was right (the reward erred) or could not be decided on reading (a rounded
@@ -1028,6 +1031,12 @@ AUDITS.update({
     'cs336-r1-zero/qwen2.5-math-1.5b/math_local/98': (True, _T02),
     'cs6493/deepseek-r1/cot/math500_0': (True, "(3, \\frac{\\pi}{2}) after the thinking: the gold; the source's matcher compared the strings"),
     'cs6493/deepseek-r1/cot/math500_12': (False, _T01),
+    # a disagreement the Unicode-root and attached-factor rule of this round brought up in the first source
+    'rl-sft/1.5B-eval-promptnobox/math500/313': (True, "'12π inches per second': the gold 12\\pi (the harness read "
+                                                       "the last number, 12)"),
+    # seen while reading the thinking sources, though both graders agreed: right answers that both miss
+    'cs6493/deepseek-r1/cot/math500_4': (True, "'Evelyn has the greatest average speed' after the thinking: the gold \\text{Evelyn}"),
+    'cs6493/deepseek-r1/cot/math500_8': (True, "'3√13 units' after the thinking: the gold 3\\sqrt{13} (a Unicode root)"),
     'cs6493/deepseek-r1/cot/math500_13': (True, "'The height of the cylinder is 5 centimeters' after the thinking: the gold 5 (the source extracted the sentence)"),
     'cs6493/deepseek-r1/cot/math500_15': (True, 'w = 6 - 5i after the thinking: the gold 6 - 5i'),
     'cs6493/deepseek-r1/cot/math500_2': (True, '\\dfrac{14}{3} after the thinking: the gold \\frac{14}{3}'),

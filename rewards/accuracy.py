@@ -43,6 +43,10 @@ Grading one completion against its gold answer (``solution`` column by default):
       answer tag this rule is skipped for a completion that stops mid-sentence (no final punctuation after its last
       expression), since a truncated completion's last number is an intermediate one.
 
+   **Unicode and bare factors** (rules d to f): ``√`` and ``π`` are read as LaTeX (``3√13`` is ``3\\sqrt{13}``,
+   ``2π`` is ``2\\pi``; math-verify reads neither symbol), and a root or ``\\pi`` written right after a number in
+   prose belongs to it (``The distance is 3\\sqrt{13} units.`` gives ``3\\sqrt{13}``, not ``3``).
+
    **Several values** (rules d and f): expressions joined only by list separators (``,``, ``;``, ``and``, ``or``,
    ``\\quad``, ``\\text{and}``; not a bare space) are one answer listing several values: ``$x = 5$ and $x = -2$``
    gives ``5, -2``, ``the real roots are $1 + \\sqrt{19}$ and $1 - \\sqrt{19}$`` gives both. Ordinal suffixes are
@@ -252,6 +256,10 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+# a root or pi written right after a number in prose, without math delimiters: ``3\\sqrt{13}``, ``2\\pi``
+_ATTACHED_FACTOR = re.compile(r"(?:\\sqrt(?:\[\d+\])?\{[^{}]{1,40}\}|\\sqrt\s?\d+|\\pi(?![a-zA-Z]))+")
+
+
 def _math_tokens(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, source)`` of the mathematical expressions of ``text`` in order: math spans, and numbers
     outside them (GSM8K's ``<<48/2=24>>`` calculator notes skipped)."""
@@ -263,7 +271,9 @@ def _math_tokens(text: str) -> list[tuple[int, int, str]]:
         k = bisect.bisect_right(starts, match.start()) - 1
         if k >= 0 and match.start() < spans[k][1]:
             continue
-        tokens.append((match.start(), match.end(), _number_source(match)))
+        factor = None if match.group("percent") else _ATTACHED_FACTOR.match(plain, match.end())
+        end = factor.end() if factor else match.end()
+        tokens.append((match.start(), end, _number_source(match) + (factor.group(0) if factor else "")))
     return sorted(tokens)
 
 
@@ -312,10 +322,28 @@ def _inside(position: int, spans: Sequence[tuple[int, int, str]]) -> bool:
 
 
 def _plain_numbers(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """``(start, end, source)`` of the numbers of ``text`` outside the math ``spans``."""
-    return [
-        (m.start(), m.end(), _number_source(m)) for m in _NUMBER_TOKEN.finditer(text) if not _inside(m.start(), spans)
-    ]
+    """``(start, end, source)`` of the numbers of ``text`` outside the math ``spans``; a root or ``\\pi`` written
+    right after the number belongs to it (``3\\sqrt{13} units`` is ``3\\sqrt{13}``, not ``3``)."""
+    numbers = []
+    for m in _NUMBER_TOKEN.finditer(text):
+        if _inside(m.start(), spans):
+            continue
+        factor = None if m.group("percent") else _ATTACHED_FACTOR.match(text, m.end())
+        end = factor.end() if factor else m.end()
+        numbers.append((m.start(), end, _number_source(m) + (factor.group(0) if factor else "")))
+    return numbers
+
+
+_UNICODE_ROOT = re.compile(r"√\s?(\d+(?:\.\d+)?|[a-zA-Z]|\([^()]{1,40}\)|\{[^{}]{1,40}\})")
+
+
+def unicode_math(text: str) -> str:
+    """Unicode roots and pi as LaTeX (``3√13`` is ``3\\sqrt{13}``, ``√(x+1)`` is ``\\sqrt{x+1}``, ``2π`` is
+    ``2\\pi``): math-verify reads neither symbol, and reasoning models write both in prose answers."""
+    if "√" not in text and "π" not in text:
+        return text
+    text = _UNICODE_ROOT.sub(lambda m: "\\sqrt{" + m.group(1).strip("(){}") + "}", text)
+    return re.sub(r"π(?=[a-zA-Z])", r"\\pi ", text).replace("π", "\\pi")
 
 
 def _phrase_answer(content: str) -> str | None:
@@ -976,7 +1004,7 @@ class Accuracy:
             if self.require_finished_thinking and unfinished_thinking(text, opened_by_prompt=opened):
                 keys.append((str(gold), "", UNFINISHED))
                 continue
-            source, mode = extract_answer(after_thinking(text), self.answer_tag, self.answer_format)
+            source, mode = extract_answer(unicode_math(after_thinking(text)), self.answer_tag, self.answer_format)
             keys.append((str(gold), source, mode))
         outcomes: dict[tuple[str, str, str], tuple[str, Any]] = {}
         for key in dict.fromkeys(k for k in keys if k is not None):

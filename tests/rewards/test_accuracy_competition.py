@@ -24,6 +24,7 @@ from rewards.accuracy import (
     split_values,
     thinking_opened_by_prompt,
     unfinished_thinking,
+    unicode_math,
     zero_sides,
 )
 
@@ -368,6 +369,22 @@ def test_answer_is_read_after_the_finished_thinking(accuracy):
         ("13", "7 + 6 = 13, so \\boxed{13}. </think>", 0.0),  # the same, the block opened by the template
         ("13", "7 + 6 = 13 </think>\n\nThe answer is $13$.", 1.0),
         ("13", "<think>13 or 12?</think> It is \\boxed{12} or \\boxed{13}.", 0.0),  # hedging stays unrewarded
+    ]
+    assert grade_all(accuracy, cases) == []
+
+
+def test_unicode_roots_and_numbers_with_a_root_in_prose(accuracy):
+    assert unicode_math("√117 = √(9×13) = 3√13, 2π, πr^2") == "\\sqrt{117} = \\sqrt{9×13} = 3\\sqrt{13}, 2\\pi, \\pi r^2"
+    assert unicode_math("no symbols") == "no symbols"
+    cases = [
+        ("3\\sqrt{13}", "**Answer:** The distance between the points is 3√13 units.", 1.0),
+        ("3\\sqrt{13}", "**Answer:** The distance between the points is 3\\sqrt{13} units.", 1.0),
+        ("3\\sqrt{13}", "**Answer:** The distance between the points is 3√14 units.", 0.0),
+        ("3\\sqrt{13}", "**Answer:** The distance is 3 units.", 0.0),  # the number alone is not the root
+        ("12\\pi", "Therefore, the unicycle's speed is 12π inches per second.", 1.0),
+        ("12\\pi", "Therefore, the unicycle's speed is 12 inches per second.", 0.0),
+        ("12\\pi", "The speed is 12π or 6π inches per second.", 0.0),  # hedging stays unrewarded
+        ("2", "The circumference is 2\\pi units.", 0.0),  # the factor belongs to the number
     ]
     assert grade_all(accuracy, cases) == []
 
