@@ -5,7 +5,8 @@ Grading one completion against its gold answer (``solution`` column by default):
 0. **Unfinished thinking** (``require_finished_thinking=True``, default): a completion that opens ``<think>`` and
    never closes it (cut off at the length limit) scores 0.0 whatever numbers its thinking holds: a reasoning model
    that has not finished has not answered (PrimeIntellect-ai/verifiers#213). The same holds when the prompt opened
-   the block (a text prompt, or an assistant prefill, ending with ``<think>``: R1-Zero's ``Assistant: <think>``)
+   the block (a text prompt, or an assistant prefill, ending with ``<think>``: R1-Zero's ``Assistant: <think>``),
+   or the chat template does (``thinking_opened_by_template=True``: DeepSeek-R1's template appends ``<think>``),
    and the completion never writes ``</think>``. Templates without think tags are unaffected; ``False`` grades such
    text like any other. After a finished block (a ``</think>`` in the completion, opened by it or by the template)
    the answer is searched in the text after the last ``</think>`` only: numbers and boxes of the thinking are not
@@ -944,6 +945,10 @@ class Accuracy:
             answered (PrimeIntellect-ai/verifiers#213); so does one that never writes ``</think>`` after a prompt
             ending with ``<think>`` (the ``prompts`` the trainer passes: a text prompt, or an assistant prefill).
             ``False`` grades such text like any other (templates without think tags are unaffected either way).
+        thinking_opened_by_template: the chat template itself opens the thinking block (DeepSeek-R1 and its
+            distills append ``<think>`` to the generation prompt), which the reward cannot see in the messages it is
+            passed; with True every completion must close the block (write ``</think>``) to have answered, as after
+            a prompt ending with ``<think>``. Needs ``require_finished_thinking``.
     """
 
     def __init__(
@@ -956,6 +961,7 @@ class Accuracy:
         answer_format: str = "auto",
         allow_expressions: bool = False,
         require_finished_thinking: bool = True,
+        thinking_opened_by_template: bool = False,
     ):
         if not timeout or timeout <= 0:
             raise ValueError(f"reward 'accuracy': timeout must be a positive number of seconds, got {timeout!r}")
@@ -969,6 +975,16 @@ class Accuracy:
                 "reward 'accuracy': require_finished_thinking must be True or False, "
                 f"got {require_finished_thinking!r}"
             )
+        if not isinstance(thinking_opened_by_template, bool):
+            raise ValueError(
+                "reward 'accuracy': thinking_opened_by_template must be True or False, "
+                f"got {thinking_opened_by_template!r}"
+            )
+        if thinking_opened_by_template and not require_finished_thinking:
+            raise ValueError(
+                "reward 'accuracy': thinking_opened_by_template=True needs require_finished_thinking=True (it says "
+                "where the thinking block opens; require_finished_thinking=False grades unfinished thinking anyway)"
+            )
         self.solution_column = solution_column
         self.timeout = float(timeout)
         self.num_workers = num_workers
@@ -977,6 +993,7 @@ class Accuracy:
         self.answer_format = answer_format
         self.allow_expressions = allow_expressions
         self.require_finished_thinking = require_finished_thinking
+        self.thinking_opened_by_template = thinking_opened_by_template
         self.__name__ = "accuracy"
 
     @property
@@ -1000,7 +1017,7 @@ class Accuracy:
                 continue
             if not isinstance(gold, (str, int, float)):
                 raise RewardError(name, f"gold answer must be a str or a number, got {type(gold).__name__}", i)
-            opened = prompts is not None and thinking_opened_by_prompt(prompts[i])
+            opened = self.thinking_opened_by_template or (prompts is not None and thinking_opened_by_prompt(prompts[i]))
             if self.require_finished_thinking and unfinished_thinking(text, opened_by_prompt=opened):
                 keys.append((str(gold), "", UNFINISHED))
                 continue

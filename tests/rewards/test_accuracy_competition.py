@@ -359,6 +359,20 @@ def test_thinking_opened_by_the_prompt_must_be_closed(accuracy):
     assert accuracy(completions, solution=["13"] * 3, prompts=[R1_ZERO]) == [1.0, 1.0, 0.0]
 
 
+def test_thinking_opened_by_the_template_must_be_closed(accuracy):
+    never_closed = "We have 7 + 6 = 13, so the answer is \\boxed{13}."  # the template wrote <think> before it
+    closed = "We have 7 + 6 = 13.\n</think>\n\nThe answer is \\boxed{13}."
+    closed_wrong = "We have 7 + 6 = 12.\n</think>\n\nThe answer is \\boxed{12}."
+    completions = [never_closed, closed, closed_wrong]
+    template = get_reward("accuracy", timeout=30.0, num_workers=2, thinking_opened_by_template=True)
+    assert template(completions, solution=["13"] * 3) == [0.0, 1.0, 0.0]
+    assert accuracy(completions, solution=["13"] * 3) == [1.0, 1.0, 0.0]  # default: the text alone
+    with pytest.raises(ValueError, match="thinking_opened_by_template=True needs require_finished_thinking=True"):
+        get_reward("accuracy", thinking_opened_by_template=True, require_finished_thinking=False)
+    with pytest.raises(ValueError, match="thinking_opened_by_template must be True or False"):
+        get_reward("accuracy", thinking_opened_by_template="yes")
+
+
 def test_answer_is_read_after_the_finished_thinking(accuracy):
     assert after_thinking("<think>try 12</think> The answer is 13.") == " The answer is 13."
     assert after_thinking("The answer is 13.") == "The answer is 13."
