@@ -884,11 +884,12 @@ def grade(gold: str, source: str, mode: str, allow_expressions: bool = True) -> 
         answer = mv.parse(source, extraction_config=[latex], extraction_mode="first_match", parsing_timeout=None)
     if not answer:
         return 0.0, "[unparsable]"
-    sides = zero_sides(_gold_text(gold)), zero_sides(source) if mode == BOXED else None
-    if sides[0] is not None and sides[1] is not None:
+    gold_zero_side = zero_sides(_gold_text(gold))
+    answer_zero_side = zero_sides(source) if mode == BOXED else None
+    if gold_zero_side is not None and answer_zero_side is not None:
         # both written "P = 0": compared side against side, so that -P = 0 (or 2P = 0) is not the normalised form
-        side = mv.parse("\\boxed{" + sides[1] + "}", extraction_config=[latex], parsing_timeout=None)
-        gold_side = _parse_gold(sides[0])
+        side = mv.parse("\\boxed{" + answer_zero_side + "}", extraction_config=[latex], parsing_timeout=None)
+        gold_side = _parse_gold(gold_zero_side)
         if side and gold_side:
             return float(mv.verify(gold_side, side, timeout_seconds=None)), str(answer[-1])
     if (
