@@ -261,6 +261,13 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
 _ATTACHED_FACTOR = re.compile(r"(?:\\sqrt(?:\[\d+\])?\{[^{}]{1,40}\}|\\sqrt\s?\d+|\\pi(?![a-zA-Z]))+")
 
 
+def _number_with_factor(text: str, match: re.Match) -> tuple[int, int, str]:
+    """``(start, end, source)`` of a number token of ``text``, with a root or ``\\pi`` written right after it."""
+    factor = None if match.group("percent") else _ATTACHED_FACTOR.match(text, match.end())
+    end = factor.end() if factor else match.end()
+    return match.start(), end, _number_source(match) + (factor.group(0) if factor else "")
+
+
 def _math_tokens(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, source)`` of the mathematical expressions of ``text`` in order: math spans, and numbers
     outside them (GSM8K's ``<<48/2=24>>`` calculator notes skipped)."""
@@ -272,9 +279,7 @@ def _math_tokens(text: str) -> list[tuple[int, int, str]]:
         k = bisect.bisect_right(starts, match.start()) - 1
         if k >= 0 and match.start() < spans[k][1]:
             continue
-        factor = None if match.group("percent") else _ATTACHED_FACTOR.match(plain, match.end())
-        end = factor.end() if factor else match.end()
-        tokens.append((match.start(), end, _number_source(match) + (factor.group(0) if factor else "")))
+        tokens.append(_number_with_factor(plain, match))
     return sorted(tokens)
 
 
@@ -325,14 +330,7 @@ def _inside(position: int, spans: Sequence[tuple[int, int, str]]) -> bool:
 def _plain_numbers(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """``(start, end, source)`` of the numbers of ``text`` outside the math ``spans``; a root or ``\\pi`` written
     right after the number belongs to it (``3\\sqrt{13} units`` is ``3\\sqrt{13}``, not ``3``)."""
-    numbers = []
-    for m in _NUMBER_TOKEN.finditer(text):
-        if _inside(m.start(), spans):
-            continue
-        factor = None if m.group("percent") else _ATTACHED_FACTOR.match(text, m.end())
-        end = factor.end() if factor else m.end()
-        numbers.append((m.start(), end, _number_source(m) + (factor.group(0) if factor else "")))
-    return numbers
+    return [_number_with_factor(text, m) for m in _NUMBER_TOKEN.finditer(text) if not _inside(m.start(), spans)]
 
 
 _UNICODE_ROOT = re.compile(r"√\s?(\d+(?:\.\d+)?|[a-zA-Z]|\([^()]{1,40}\)|\{[^{}]{1,40}\})")
