@@ -447,9 +447,10 @@ def test_decimal_approximations_of_exact_golds(accuracy):
     ids=["and-list", "quad-boxes", "text-and-boxes", "heading-list", "or-list", "open-think", "ordinals"],
 )
 def test_new_rules_stay_fast_on_adversarial_text(text):
-    """The list, heading, ordinal and think rules run in the trainer process without a time limit: near-linear."""
-    start = time.perf_counter()
+    """The list, heading, ordinal and think rules run in the trainer process without a time limit: near-linear (CPU
+    seconds of this process, so a loaded machine does not fail it)."""
+    start = time.process_time()
     source, mode = extract_answer(text, "answer", "auto")
     rule_grade("13", source, mode)
     unfinished_thinking(text)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0

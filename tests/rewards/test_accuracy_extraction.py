@@ -342,8 +342,9 @@ def test_adversarial_answer_times_out_with_defaults():
 )
 def test_extraction_is_fast_on_adversarial_text(text):
     """Extraction runs in the trainer process without a time limit, so it must stay near-linear in the text length
-    (unclosed boxes were quadratic: 90 s for 10,000 of them)."""
-    start = time.perf_counter()
+    (unclosed boxes were quadratic: 90 s for 10,000 of them). CPU seconds of this process, so a loaded machine does
+    not fail it."""
+    start = time.process_time()
     source, mode = extract_answer(text, "answer", "auto")
     rule_grade("13", source, mode)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
