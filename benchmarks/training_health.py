@@ -1,6 +1,6 @@
 """What each training-health and KL knob does to learning on sparse long chains (pre-registered experiment).
 
-    python -m benchmarks.run --only training_health        # the experiment (42 runs, about 100 min on 2 idle cores)
+    python -m benchmarks.run --only training_health        # the experiment (45 runs, about 105 min on 2 idle cores)
     python -m benchmarks.training_health [--runs_dir D]     # the same, standalone (runs kept in D, reused)
     python -m benchmarks.training_health --quick            # smoke run: 1 seed, 2 steps, tiny batch, temporary folder
 
@@ -130,6 +130,12 @@ Amendment 2 found batch scaling slightly slower than group scaling here. To comp
 table, ``baseline_none``: ``--scale_rewards none`` (advantages r - group mean, no division: Dr. GRPO, Liu et al. 2025,
 arXiv 2503.20783, who argue the std division biases learning toward too easy and too hard questions), seeds 0, 1, 2,
 against ``baseline`` by rule 1. It changes no default (TRL's ``scale_rewards`` default stays); the docs report it.
+
+AMENDMENT 4 (2026-12-04; written and committed after amendment 3's results, before any run of its arm: exploratory).
+The config's help recommends batch *or no* scaling with KL in the reward; only batch was run. ``k1_reward_none``:
+``--beta 0.04 --kl_estimator k1 --kl_in_reward true --scale_rewards none``, seeds 0, 1, 2, against ``baseline_none``
+and ``k1_reward``. Rule B (fixed before the run): "learns" if its paired AUC difference against baseline_none is
+> -0.1 at every seed (rule A's margin); if it does not, the help and the warning drop "none".
 """
 
 from __future__ import annotations
@@ -207,14 +213,16 @@ ARMS: dict[str, tuple[str, tuple[str, ...]]] = {  # name -> (config, flags); the
     "k1_reward_batch": (OUTCOME_CONFIG, ("--beta", BETA, "--kl_estimator", "k1", "--kl_in_reward", "true",
                                          "--scale_rewards", "batch")),
     "baseline_none": (OUTCOME_CONFIG, ("--scale_rewards", "none")),  # amendment 3 (exploratory)
+    "k1_reward_none": (OUTCOME_CONFIG, ("--beta", BETA, "--kl_estimator", "k1", "--kl_in_reward", "true",
+                                        "--scale_rewards", "none")),  # amendment 4 (exploratory)
 }
 # rule 3: the comparators of each arm
 COMPARATORS: dict[str, tuple[str, ...]] = {
     name: ("baseline",) for name in ARMS if name != "baseline"
 } | {"kl_cov": ("baseline", "baseline_mu2"), "k1_reward": ("baseline", "k3_loss"),
      "k3plus_loss": ("baseline", "k3_loss"), "adaptive_kl": ("baseline", "k3_loss"),
-     "k1_reward_batch": ("baseline_batch", "k1_reward")}
-AMENDMENT_2_MARGIN = 0.1  # rule A
+     "k1_reward_batch": ("baseline_batch", "k1_reward"), "k1_reward_none": ("baseline_none", "k1_reward")}
+AMENDMENT_2_MARGIN = 0.1  # rules A and B
 KL_ARMS = ("k3_loss", "k1_reward", "k3plus_loss", "adaptive_kl")
 KEEP = ("eval_sampled_auc", "eval_sampled_accuracy_before", "eval_sampled_accuracy_after", "eval_accuracy_before",
         "eval_accuracy_after", "eval_pass_at_8_after", "eval_entropy_before", "eval_entropy_after",
@@ -406,7 +414,8 @@ def decide(grouped: Mapping[str, Sequence[dict]]) -> dict[str, Any]:
     defaults["recommend_beta"] = any(helps(arm, "baseline") for arm in KL_ARMS)
     defaults["recommend_entropy_bonus"] = helps("entropy_bonus", "baseline")
     return {"comparisons": comparisons, "healthy": health, "defaults": defaults,
-            "amendment_2_group_scaling": group_scaling_hypothesis(grouped)}
+            "amendment_2_group_scaling": group_scaling_hypothesis(grouped),
+            "amendment_4_k1_reward_none_learns": learns_without_group_scaling(grouped)}
 
 
 def group_scaling_hypothesis(grouped: Mapping[str, Sequence[dict]]) -> str | None:
@@ -421,6 +430,14 @@ def group_scaling_hypothesis(grouped: Mapping[str, Sequence[dict]]) -> str | Non
     if vs_group and all(abs(d) < AMENDMENT_2_MARGIN for d in vs_group):
         return "refuted"
     return "inconclusive"
+
+
+def learns_without_group_scaling(grouped: Mapping[str, Sequence[dict]]) -> bool | None:
+    """Amendment 4's rule B: k1_reward_none - baseline_none > -margin at every seed (None before its runs)."""
+    if not all(name in grouped for name in ("k1_reward_none", "baseline_none")):
+        return None
+    diffs = paired(grouped["k1_reward_none"], grouped["baseline_none"], PRIMARY)
+    return bool(diffs) and all(d > -AMENDMENT_2_MARGIN for d in diffs)
 
 
 def _mean(rows: Sequence[dict], key: str) -> float:
@@ -478,6 +495,8 @@ def report(results: Sequence[dict], planned: int) -> tuple[str, dict[str, Any]]:
         "Decision: " + json.dumps(decision["defaults"]), "Health: " + json.dumps(decision["healthy"]),
         "Amendment 2 (exploratory), H (group scaling stops k1 in the reward): "
         + str(decision["amendment_2_group_scaling"]),
+        "Amendment 4 (exploratory), k1 in the reward learns with no scaling: "
+        + str(decision["amendment_4_k1_reward_none_learns"]),
     ])
     print(text, flush=True)  # noqa: T201  (the experiment's table goes to stdout)
     return text, decision

@@ -27,7 +27,7 @@ def test_arms_are_built_as_declared():
     assert [a.name for a in arms] == [
         "baseline", "dynamic_sampling", "clip_cov", "kl_cov", "baseline_mu2", "entropy_bonus", "k3_loss",
         "k1_reward", "k3plus_loss", "adaptive_kl", "process", "baseline_batch", "k1_reward_batch",
-        "baseline_none",
+        "baseline_none", "k1_reward_none",
     ]
     assert all(a.seeds == (0, 1, 2) for a in arms)
     by_name = {a.name: a for a in arms}
@@ -87,6 +87,7 @@ EXPECTED_CHANGES = {
     "process": {"reward_mode": "process", "reward_funcs": ["chain_steps", "accuracy", "format"]},
     "baseline_batch": {"scale_rewards": "batch"},
     "baseline_none": {"scale_rewards": "none"},
+    "k1_reward_none": {"beta": 0.04, "kl_estimator": "k1", "kl_in_reward": True, "scale_rewards": "none"},
     "k1_reward_batch": {"beta": 0.04, "kl_estimator": "k1", "kl_in_reward": True, "scale_rewards": "batch"},
 }
 
@@ -219,6 +220,7 @@ def hand_results():
         "process": (0.10, 0.10, 0.10),
         "baseline_batch": (0.02, 0.02, 0.02),
         "baseline_none": (0.01, 0.00, -0.01),
+        "k1_reward_none": (-0.09, -0.10, -0.12),  # vs baseline_none -0.10, -0.10, -0.11: -0.11 fails rule B
         "k1_reward_batch": (-0.05, -0.06, -0.07),  # vs baseline_batch -0.07, -0.08, -0.09: all > -0.1
     }
     results = [summary("baseline", s) for s in range(3)]
@@ -262,10 +264,12 @@ def test_decision_rules_on_hand_results():
     assert comparisons["k1_reward_batch"]["baseline_batch"]["per_seed"] == pytest.approx([-0.07, -0.08, -0.09])
     assert set(comparisons["k1_reward_batch"]) == {"baseline_batch", "k1_reward"}
     assert decision["amendment_2_group_scaling"] == "supported"
+    assert comparisons["k1_reward_none"]["baseline_none"]["per_seed"] == pytest.approx([-0.10, -0.10, -0.11])
+    assert decision["amendment_4_k1_reward_none_learns"] is False  # -0.11 at seed 2
     json.dumps(decision, allow_nan=False)
 
 
-def test_amendment_2_rule_a_by_hand():
+def test_amendment_rules_a_and_b_by_hand():
     def arm(name, aucs):
         return [{"arm": name, "seed": s, th.PRIMARY: a} for s, a in enumerate(aucs)]
 
@@ -277,6 +281,11 @@ def test_amendment_2_rule_a_by_hand():
     assert th.group_scaling_hypothesis({**group, "k1_reward_batch": arm("k", (0.55, 0.45, 0.55))}) == "inconclusive"
     # 0.10 - 0.06 = 0.04, 0.12 - 0.06 = 0.06, 0.08 - 0.07 = 0.01: all within 0.1 of k1_reward
     assert th.group_scaling_hypothesis({**group, "k1_reward_batch": arm("k", (0.10, 0.12, 0.08))}) == "refuted"
+    # amendment 4's rule B: k1_reward_none - baseline_none > -0.1 at every seed
+    none = {"baseline_none": arm("baseline_none", (0.6,) * 3)}
+    assert th.learns_without_group_scaling(none) is None  # not run yet
+    assert th.learns_without_group_scaling({**none, "k1_reward_none": arm("k", (0.55, 0.58, 0.52))}) is True
+    assert th.learns_without_group_scaling({**none, "k1_reward_none": arm("k", (0.55, 0.45, 0.58))}) is False
 
 
 def test_table_has_mean_std_per_seed_values_and_verdicts():
@@ -306,11 +315,11 @@ def test_results_json_has_the_declared_structure():
     results = hand_results()
     grouped = experiment.by_arm(results, list(th.ARMS))
     arms = th.arms()
-    out = th.results_json(results, arms, th.decide(grouped), planned=42)
+    out = th.results_json(results, arms, th.decide(grouped), planned=45)
     text = json.dumps(out, allow_nan=False)  # strict JSON
     out = json.loads(text)
     assert set(out) == {"protocol", "runs_planned", "runs_done", "decision", "arms"}
-    assert out["runs_planned"] == 42 and out["runs_done"] == 42
+    assert out["runs_planned"] == 45 and out["runs_done"] == 45
     assert list(out["arms"]) == list(th.ARMS)
     for arm in arms:
         entry = out["arms"][arm.name]
@@ -341,7 +350,7 @@ def test_run_writes_the_json_table_and_figure(tmp_path, monkeypatch, capsys):
     assert seen == {"runs_dir": tmp_path / "runs", "extra": (), "per_step": 64, "arms": list(th.ARMS)}
     out = json.loads((tmp_path / "training_health.json").read_text())
     assert out["arms"]["baseline"]["cli"] == ["--config", "configs/demo_chains_outcome.yaml"]
-    assert "Runs done: 42 of 42 planned" in (tmp_path / "training_health.md").read_text()
+    assert "Runs done: 45 of 45 planned" in (tmp_path / "training_health.md").read_text()
     assert (tmp_path / "training_health.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     printed = capsys.readouterr().out
     assert "| clip_cov | 0.440 ± 0.010 |" in printed and "Decision: " in printed
