@@ -107,6 +107,7 @@ from pathlib import Path
 from benchmarks import accuracy_data
 from benchmarks.accuracy_data import _record
 from benchmarks.accuracy_math_audits import AUDITS
+from rewards.accuracy import last_boxed
 
 
 DEFAULT_RAW = Path("/work/labelled_data/raw_math")
@@ -272,18 +273,6 @@ CS336_MODELS = {
     "qwen2.5-math-1.5b": "Qwen2.5-Math: Qwen2.5-Math-1.5B (r1_zero prompt)",
     "qwen2.5-math-1.5b-inst": "Qwen2.5-Math: Qwen2.5-Math-1.5B-Instruct (r1_zero prompt)",
 }
-
-
-def last_boxed(text: str) -> str | None:
-    """The content of the last ``\\boxed{…}`` of ``text`` (braces balanced), None without one."""
-    start = text.rfind("\\boxed")
-    brace = text.find("{", start) if start >= 0 else -1
-    depth = 0
-    for k in range(max(brace, 0), len(text)) if brace >= 0 else ():
-        depth += {"{": 1, "}": -1}.get(text[k], 0)
-        if depth == 0:
-            return text[brace + 1 : k]
-    return None
 
 
 def cs336_r1_zero(folder: Path) -> Iterator[dict]:
