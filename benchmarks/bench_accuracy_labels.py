@@ -115,8 +115,11 @@ def _conversational(records: Sequence[dict]) -> list:
     return [[{"role": "assistant", "content": r["completion"]}] for r in records]
 
 
-def _score(reward, records: Sequence[dict]) -> list[float | None]:
-    return list(reward(_conversational(records), solution=[r["solution"] for r in records]))
+def score(reward, records: Sequence[dict]) -> list[float | None]:
+    """``reward``'s scores of the records, each record's ``prompt`` (None without one) passed as the trainer passes
+    prompts: a prompt ending with ``<think>`` opens the thinking block the completion must close."""
+    prompts = [record.get("prompt") for record in records]
+    return list(reward(_conversational(records), solution=[r["solution"] for r in records], prompts=prompts))
 
 
 NOT_GRADED = "not graded"
@@ -313,8 +316,8 @@ def run(quick: bool = False, data: str | os.PathLike | None = None) -> list[dict
     logger.info("bench_accuracy_labels: %d labelled completions from %s", len(records), path)
     ours = get_reward("accuracy")
     ours.pool.warm_up()
-    our_scores = _score(ours, records)
-    trl_scores = _score(accuracy_reward, records)
+    our_scores = score(ours, records)
+    trl_scores = score(accuracy_reward, records)
     rows = quality_rows(records, our_scores, trl_scores, STYLES)
     boxed = [r for r in records if r["style"] in ("boxed", "multi_box")]
     if quick:

@@ -48,12 +48,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from benchmarks.accuracy_math_data import DEFAULT_OUT, STYLES, family_of  # noqa: E402
 from benchmarks.bench_accuracy_labels import (  # noqa: E402
     NOT_GRADED,
-    _conversational,
-    _score,
     _throughput_row,
     bench_main,
     load_records,
     quality_rows,
+    score,
 )
 from benchmarks.common import note_row  # noqa: E402
 
@@ -90,13 +89,6 @@ def _subsample(records: Sequence[dict], per_style: int) -> list[dict]:
         group = [r for r in records if r["style"] == style]
         picked.extend(rng.sample(group, min(per_style, len(group))))
     return picked
-
-
-def score_ours(reward, records: Sequence[dict]) -> list[float | None]:
-    """Our reward's scores, with each record's ``prompt`` (when it has one) passed as the trainer passes prompts: a
-    prompt ending with ``<think>`` opens the thinking block the completion must close."""
-    prompts = [record.get("prompt") for record in records]
-    return list(reward(_conversational(records), solution=[r["solution"] for r in records], prompts=prompts))
 
 
 def trl_sample(records: Sequence[dict], per_group: int = TRL_SAMPLE_PER_GROUP) -> list[int]:
@@ -136,11 +128,11 @@ def run(quick: bool = False, data: str | os.PathLike | None = None, trl_full: bo
     logger.info("bench_accuracy_math_labels: %d labelled completions from %s", len(records), path)
     ours = get_reward("accuracy")
     ours.pool.warm_up()
-    our_scores = score_ours(ours, records)
+    our_scores = score(ours, records)
     picked = range(len(records)) if quick or trl_full else trl_sample(records)
     trl_scores: list = [NOT_GRADED] * len(records)
-    for k, score in zip(picked, _score(accuracy_reward, [records[k] for k in picked])):
-        trl_scores[k] = score
+    for k, value in zip(picked, score(accuracy_reward, [records[k] for k in picked])):
+        trl_scores[k] = value
     targets = {"agreement_target": AGREEMENT_TARGET, "fp_target": FP_TARGET, "title": TITLE}
     rows = quality_rows(records, our_scores, trl_scores, STYLES, **targets)
     rows += quality_rows(

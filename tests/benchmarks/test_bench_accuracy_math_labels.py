@@ -131,7 +131,7 @@ def test_cs336_r1_zero_reader_keeps_the_prompt(tmp_path):
     # our reward, given the prompt, scores the never-closed thinking 0 despite its right box
     from rewards import get_reward
 
-    assert bench.score_ours(get_reward("accuracy", num_workers=1), records) == [1.0, 0.0]
+    assert bench.score(get_reward("accuracy", num_workers=1), records) == [1.0, 0.0]
 
 
 def test_simple_evals_ru_reader(tmp_path):
