@@ -418,26 +418,31 @@ def decide(grouped: Mapping[str, Sequence[dict]]) -> dict[str, Any]:
             "amendment_4_k1_reward_none_learns": learns_without_group_scaling(grouped)}
 
 
-def group_scaling_hypothesis(grouped: Mapping[str, Sequence[dict]]) -> str | None:
-    """Amendment 2's rule A on paired AUCs: "supported" if k1_reward_batch - baseline_batch > -margin at every seed,
-    "refuted" if |k1_reward_batch - k1_reward| < margin at every seed, else "inconclusive" (None before its runs)."""
-    if not all(name in grouped for name in ("k1_reward", "k1_reward_batch", "baseline_batch")):
+def learns_like(grouped: Mapping[str, Sequence[dict]], arm: str, control: str) -> bool | None:
+    """Rules A and B's test: ``arm`` - ``control`` paired AUC > -margin at every seed (None before their runs)."""
+    if arm not in grouped or control not in grouped:
         return None
-    vs_control = paired(grouped["k1_reward_batch"], grouped["baseline_batch"], PRIMARY)
-    vs_group = paired(grouped["k1_reward_batch"], grouped["k1_reward"], PRIMARY)
-    if vs_control and all(d > -AMENDMENT_2_MARGIN for d in vs_control):
+    diffs = paired(grouped[arm], grouped[control], PRIMARY)
+    return bool(diffs) and all(d > -AMENDMENT_2_MARGIN for d in diffs)
+
+
+def group_scaling_hypothesis(grouped: Mapping[str, Sequence[dict]]) -> str | None:
+    """Amendment 2's rule A on paired AUCs: "supported" if k1_reward_batch learns like baseline_batch
+    (:func:`learns_like`), "refuted" if |k1_reward_batch - k1_reward| < margin at every seed, else "inconclusive"
+    (None before its runs)."""
+    if "k1_reward" not in grouped or learns_like(grouped, "k1_reward_batch", "baseline_batch") is None:
+        return None
+    if learns_like(grouped, "k1_reward_batch", "baseline_batch"):
         return "supported"
+    vs_group = paired(grouped["k1_reward_batch"], grouped["k1_reward"], PRIMARY)
     if vs_group and all(abs(d) < AMENDMENT_2_MARGIN for d in vs_group):
         return "refuted"
     return "inconclusive"
 
 
 def learns_without_group_scaling(grouped: Mapping[str, Sequence[dict]]) -> bool | None:
-    """Amendment 4's rule B: k1_reward_none - baseline_none > -margin at every seed (None before its runs)."""
-    if not all(name in grouped for name in ("k1_reward_none", "baseline_none")):
-        return None
-    diffs = paired(grouped["k1_reward_none"], grouped["baseline_none"], PRIMARY)
-    return bool(diffs) and all(d > -AMENDMENT_2_MARGIN for d in diffs)
+    """Amendment 4's rule B: k1_reward_none learns like baseline_none (:func:`learns_like`)."""
+    return learns_like(grouped, "k1_reward_none", "baseline_none")
 
 
 def _mean(rows: Sequence[dict], key: str) -> float:
