@@ -2,7 +2,7 @@
 with the demo recipe.
 
 Kept apart from :mod:`grpo_plus.demo.chains` so that training and evaluation settings can change without
-invalidating the cached warm starts (whose keys hash that module's source). ``configs/demo_chains_outcome.yaml`` holds
+invalidating the cached warm starts (whose keys hash that module's code). ``configs/demo_chains_outcome.yaml`` holds
 :data:`DEFAULT_ARGS` (outcome mode); ``configs/demo_chains_process.yaml`` differs only in the reward fields. Both train
 on the sparse regime; ``--demo_task chains_moderate`` / ``chains_middle`` select the other regimes.
 

@@ -1,7 +1,7 @@
 """The ``multistep`` demo task: :mod:`grpo_plus.demo.multistep` chains trained with the one-step demo's recipe.
 
 Kept apart from :mod:`grpo_plus.demo.multistep` so that the training defaults can change without invalidating the
-cached warm start (whose key hashes that module's source). ``configs/demo_steps_outcome.yaml`` holds
+cached warm start (whose key hashes that module's code). ``configs/demo_steps_outcome.yaml`` holds
 :data:`DEFAULT_ARGS` (outcome mode); ``configs/demo_steps_process.yaml`` differs only in the reward fields.
 """
 
